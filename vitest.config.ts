@@ -1,0 +1,18 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    // Tests talk to real processes and a real database; nothing here is timed.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    maxWorkers: 2,
+    projects: [
+      {
+        test: {
+          name: "shopify-standin",
+          include: ["tests/shopify-standin/**/*.test.ts"],
+        },
+      },
+    ],
+  },
+});

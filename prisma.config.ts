@@ -15,6 +15,7 @@ export default defineConfig({
         "DATABASE_URL is not set. Run Prisma through `npm run setup` (which starts the embedded Postgres) or set DATABASE_URL.",
       );
     }
-    return new PrismaPg({ connectionString });
+    // allowExitOnIdle: the CLI exits as soon as it is done, not after the pool's idle timeout.
+    return new PrismaPg({ connectionString, allowExitOnIdle: true });
   },
 });

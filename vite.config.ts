@@ -1,5 +1,8 @@
 import { vitePlugin as remix } from "@remix-run/dev";
+import { installGlobals } from "@remix-run/node";
 import { defineConfig } from "vite";
+
+installGlobals({ nativeFetch: true });
 
 // `shopify app dev` passes the tunnel URL as HOST; Remix reads SHOPIFY_APP_URL.
 if (process.env.HOST && !process.env.SHOPIFY_APP_URL) {

@@ -13,6 +13,14 @@ export default defineConfig({
           include: ["tests/shopify-standin/**/*.test.ts"],
         },
       },
+      {
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          globalSetup: ["tests/setup/global-database.ts"],
+          setupFiles: ["tests/setup/database-per-file.ts"],
+        },
+      },
     ],
   },
 });

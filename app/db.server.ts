@@ -19,10 +19,15 @@ function createPool(): pg.Pool {
     connectionString: env.DATABASE_URL,
     max: Math.max(10, env.WORKER_CONCURRENCY + 4),
     application_name: `recur:${process.pid}`,
+    // Fail fast rather than queue forever when Postgres is gone.
+    connectionTimeoutMillis: 10_000,
   });
   // An idle client that loses its connection (Postgres restarted) is dropped by the pool; log it
   // rather than crash the process.
   pool.on("error", (error) => logger.warn({ err: error }, "idle database connection lost"));
+  pool.on("connect", (client) => {
+    client.on("error", (error) => logger.warn({ err: error }, "database connection lost"));
+  });
   return pool;
 }
 

@@ -7,9 +7,12 @@ import { z } from "zod";
 const DEV_API_KEY = "recur-dev-api-key";
 const DEV_API_SECRET = "recur-dev-api-secret";
 
-const csv = z
-  .string()
-  .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean));
+const csv = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 
 const schema = z
   .object({
@@ -22,13 +25,19 @@ const schema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string"),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    LOG_LEVEL: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info"),
     /** Jobs one worker process runs at once. */
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
     /** Runs of a webhook job before its delivery becomes a dead letter. */
     WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(10),
     /** A sync run still `running` after this long is failed by the sweeper. */
-    SYNC_STALE_AFTER_MINUTES: z.coerce.number().int().min(1).default(24 * 60),
+    SYNC_STALE_AFTER_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(24 * 60),
     /** A worker whose heartbeat is older than this is presumed dead and its jobs are unlocked. */
     WORKER_STALE_AFTER_SECONDS: z.coerce.number().int().min(5).default(45),
     /** When the reconciliation (incremental sync of every installed shop) runs; UTC crontab. */

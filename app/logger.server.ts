@@ -9,7 +9,10 @@ function transport() {
   if (env.NODE_ENV !== "development") return undefined;
   try {
     import.meta.resolve("pino-pretty");
-    return { target: "pino-pretty", options: { translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" } };
+    return {
+      target: "pino-pretty",
+      options: { translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" },
+    };
   } catch {
     return undefined;
   }

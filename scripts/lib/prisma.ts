@@ -26,7 +26,33 @@ export function runPrisma(
     child.on("exit", (code) =>
       code === 0
         ? resolve()
-        : reject(new Error(`prisma ${args.join(" ")} failed (exit ${code})${output ? `:\n${output.trim()}` : ""}`)),
+        : reject(
+            new Error(
+              `prisma ${args.join(" ")} failed (exit ${code})${output ? `:\n${output.trim()}` : ""}`,
+            ),
+          ),
+    );
+  });
+}
+
+/** Runs the CLI and returns what it printed on stdout (e.g. `migrate diff --script`). */
+export function runPrismaOutput(args: string[], databaseUrl: string): Promise<string> {
+  const bin = path.join(PROJECT_ROOT, "node_modules", ".bin", "prisma");
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, {
+      cwd: PROJECT_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`prisma ${args.join(" ")} failed (exit ${code}):\n${stderr.trim()}`)),
     );
   });
 }

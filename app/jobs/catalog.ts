@@ -1,0 +1,33 @@
+/**
+ * The task catalog: every task Recur runs, with the zod schema of its job payload. Enqueueing is
+ * typed from these schemas, and every payload is parsed again when its job runs (a job may have
+ * been queued by an older release, or by hand).
+ */
+import { z } from "zod";
+
+/** Jobs that process one webhook delivery carry only its id; the payload stays in the delivery row. */
+const delivery = z.object({ deliveryId: z.string().min(1) });
+
+export const taskCatalog = {
+  // One task per kind of webhook (app/lib/webhooks/topics.ts maps topics to them).
+  "customers.upsert": delivery,
+  "customers.delete": delivery,
+  "orders.upsert": delivery,
+  "orders.delete": delivery,
+  "app.uninstalled": delivery,
+  "compliance.customers-data-request": delivery,
+  "compliance.customers-redact": delivery,
+  "compliance.shop-redact": delivery,
+  "bulk-operations.finish": delivery,
+  // Maintenance, run by cron.
+  sweeper: z.object({}).passthrough(),
+} as const;
+
+export type TaskName = keyof typeof taskCatalog;
+export type TaskPayload<T extends TaskName> = z.infer<(typeof taskCatalog)[T]>;
+
+export const taskNames = Object.keys(taskCatalog) as TaskName[];
+
+export function isTaskName(name: string): name is TaskName {
+  return Object.hasOwn(taskCatalog, name);
+}

@@ -1,0 +1,47 @@
+/**
+ * Enqueues jobs with graphile_worker.add_job in plain SQL, so a job can be queued inside the
+ * caller's transaction, atomically with the rows that need it.
+ */
+import type pg from "pg";
+import { taskCatalog, type TaskName, type TaskPayload } from "./catalog.ts";
+
+export type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
+
+export interface EnqueueOptions {
+  /** graphile-worker job key: at most one pending job per key (mode `replace`). */
+  jobKey?: string;
+  maxAttempts?: number;
+  /** Smaller runs first. */
+  priority?: number;
+  /** Jobs of one named queue run one at a time. */
+  queueName?: string;
+  runAt?: Date;
+}
+
+export interface QueuedJob {
+  id: string;
+}
+
+export async function enqueueJob<T extends TaskName>(
+  db: Queryable,
+  task: T,
+  payload: TaskPayload<T>,
+  options: EnqueueOptions = {},
+): Promise<QueuedJob> {
+  const checked = taskCatalog[task].parse(payload);
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id::text FROM graphile_worker.add_job(
+       identifier := $1, payload := $2::json, queue_name := $3, run_at := $4,
+       max_attempts := $5, job_key := $6, priority := $7)`,
+    [
+      task,
+      JSON.stringify(checked),
+      options.queueName ?? null,
+      options.runAt ?? null,
+      options.maxAttempts ?? null,
+      options.jobKey ?? null,
+      options.priority ?? null,
+    ],
+  );
+  return { id: rows[0]!.id };
+}

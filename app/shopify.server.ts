@@ -1,0 +1,58 @@
+/**
+ * The one place that configures Shopify: the shopifyApp() call, the Admin API version, and the
+ * install hook. Routes import only what this module exports.
+ */
+// First: in test and demo mode this points App Bridge at the stand-in before the adapter loads.
+import { appBridgeUrl, routeShopifyRequestsToStandIn } from "./lib/shopify/standin-seam.server.ts";
+import "@shopify/shopify-app-remix/adapters/node";
+import {
+  ApiVersion,
+  AppDistribution,
+  LogSeverity,
+  shopifyApp,
+} from "@shopify/shopify-app-remix/server";
+import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
+import { prisma } from "./db.server.ts";
+import { env } from "./env.server.ts";
+import { recordInstall } from "./lib/shops.server.ts";
+import { logger } from "./logger.server.ts";
+
+/** The Admin API version of every call and webhook (shopify.app.toml says the same; a test checks). */
+export const API_VERSION = ApiVersion.October26;
+
+routeShopifyRequestsToStandIn();
+
+const shopify = shopifyApp({
+  apiKey: env.SHOPIFY_API_KEY,
+  apiSecretKey: env.SHOPIFY_API_SECRET,
+  apiVersion: API_VERSION,
+  scopes: env.SCOPES,
+  appUrl: env.SHOPIFY_APP_URL,
+  authPathPrefix: "/auth",
+  sessionStorage: new PrismaSessionStorage(prisma),
+  distribution: AppDistribution.AppStore,
+  future: {
+    unstable_newEmbeddedAuthStrategy: true,
+    expiringOfflineAccessTokens: true,
+  },
+  logger: {
+    level: LogSeverity.Info,
+    log: (severity, message) => {
+      const method = ({ 0: "error", 1: "warn", 2: "info", 3: "debug" } as const)[severity];
+      logger[method]({ library: "shopify" }, message);
+    },
+  },
+  hooks: {
+    afterAuth: async ({ session }) => {
+      await recordInstall(session.shop, session.scope);
+    },
+  },
+});
+
+export default shopify;
+export { appBridgeUrl };
+export const addDocumentResponseHeaders = shopify.addDocumentResponseHeaders;
+export const authenticate = shopify.authenticate;
+export const unauthenticated = shopify.unauthenticated;
+export const login = shopify.login;
+export const sessionStorage = shopify.sessionStorage;

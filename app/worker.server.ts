@@ -1,0 +1,65 @@
+/**
+ * The worker: graphile-worker running Recur's task list and crontab on the shared pool, with a
+ * heartbeat per worker pool. worker.ts runs it as its own process; tests start it in-process.
+ */
+import { EventEmitter } from "node:events";
+import { Logger, run, type Runner, type WorkerEvents } from "graphile-worker";
+import { pool } from "./db.server.ts";
+import { env } from "./env.server.ts";
+import { cronItems } from "./jobs/crontab.server.ts";
+import { taskList } from "./jobs/task-list.server.ts";
+import { startHeartbeat, type Heartbeat } from "./lib/queue/heartbeat.server.ts";
+import { logger } from "./logger.server.ts";
+
+const graphileLogger = new Logger((scope) => (level, message, meta) => {
+  const method = level === "warning" ? "warn" : level;
+  logger[method]({ graphileWorker: scope, ...meta }, message);
+});
+
+export interface WorkerOptions {
+  concurrency?: number;
+  /** Run the crontab (the sweeper, reconciliation). Default true. */
+  schedule?: boolean;
+  pollInterval?: number;
+}
+
+export interface RunningWorker {
+  runner: Runner;
+  /** Finishes running jobs, then stops. */
+  stop(): Promise<void>;
+  /** Fails running jobs so they retry elsewhere, then stops. */
+  kill(): Promise<void>;
+}
+
+export async function startWorker(options: WorkerOptions = {}): Promise<RunningWorker> {
+  const events: WorkerEvents = new EventEmitter();
+  const heartbeats: Heartbeat[] = [];
+  events.on("pool:create", ({ workerPool }) => {
+    heartbeats.push(startHeartbeat(pool, workerPool.id));
+    logger.info({ workerId: workerPool.id }, "worker started");
+  });
+
+  const runner = await run({
+    pgPool: pool,
+    taskList,
+    parsedCronItems: options.schedule === false ? [] : cronItems,
+    concurrency: options.concurrency ?? env.WORKER_CONCURRENCY,
+    pollInterval: options.pollInterval ?? 2000,
+    noHandleSignals: true,
+    logger: graphileLogger,
+    events,
+  });
+
+  const stopHeartbeats = () => Promise.allSettled(heartbeats.map((heartbeat) => heartbeat.stop()));
+  return {
+    runner,
+    async stop() {
+      await runner.stop();
+      await stopHeartbeats();
+    },
+    async kill() {
+      await runner.kill();
+      await stopHeartbeats();
+    },
+  };
+}

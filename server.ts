@@ -1,0 +1,51 @@
+/**
+ * `npm start`: serves the built Remix app (build/) with Express on PORT. Run `npm run build` first.
+ * SIGTERM/SIGINT stop accepting connections, finish requests in flight, then close the pool.
+ */
+import path from "node:path";
+import { createRequestHandler } from "@remix-run/express";
+import { installGlobals, type ServerBuild } from "@remix-run/node";
+import express from "express";
+import { pool } from "./app/db.server.ts";
+import { env } from "./app/env.server.ts";
+import { installQueueSchema } from "./app/lib/queue/schema.server.ts";
+import { logger } from "./app/logger.server.ts";
+
+installGlobals({ nativeFetch: true });
+
+const buildDir = path.join(import.meta.dirname, "build");
+const build = (await import(path.join(buildDir, "server", "index.js"))) as ServerBuild;
+
+// The web process queues jobs with SQL; make sure graphile-worker's schema is there even before
+// any worker has started.
+await installQueueSchema(pool);
+
+const app = express();
+app.disable("x-powered-by");
+app.use(
+  "/assets",
+  express.static(path.join(buildDir, "client", "assets"), { immutable: true, maxAge: "1y" }),
+);
+app.use(express.static(path.join(buildDir, "client"), { maxAge: "1h" }));
+app.all("*", createRequestHandler({ build, mode: env.NODE_ENV }));
+
+const server = app.listen(env.PORT, () => {
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : env.PORT;
+  logger.info({ port, url: env.SHOPIFY_APP_URL }, "web server listening");
+});
+// Shopify gives a webhook delivery five seconds; keep-alive sockets outlive that.
+server.keepAliveTimeout = 65_000;
+
+let stopping = false;
+function shutdown(signal: NodeJS.Signals) {
+  if (stopping) process.exit(1);
+  stopping = true;
+  logger.info({ signal }, "stopping web server");
+  server.close(() => {
+    pool.end().finally(() => process.exit(0));
+  });
+  server.closeIdleConnections();
+}
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);

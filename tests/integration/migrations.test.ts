@@ -1,0 +1,95 @@
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../../scripts/lib/embedded-postgres.ts";
+import { migrateDeploy, runPrismaOutput } from "../../scripts/lib/prisma.ts";
+import { describeSchema } from "../support/database-catalog.ts";
+import {
+  createScratchDatabase,
+  databaseUrl,
+  dropScratchDatabase,
+  withClient,
+} from "../support/database.ts";
+
+const migrationsDir = path.join(PROJECT_ROOT, "prisma", "migrations");
+
+/** Objects the migrations create by hand because Prisma's schema language cannot express them. */
+const ONLY_IN_MIGRATIONS = [
+  `index CREATE UNIQUE INDEX sync_runs_one_running_per_shop_entity ON public.sync_runs USING btree (shop_id, entity) WHERE (status = 'running'::sync_run_status)`,
+];
+
+const scratch: string[] = [];
+afterAll(async () => {
+  await Promise.all(scratch.map(dropScratchDatabase));
+});
+
+describe("migrations", () => {
+  it("apply to an empty database and record themselves as prisma migrate deploy does", async () => {
+    const name = await createScratchDatabase();
+    scratch.push(name);
+    await migrateDeploy(databaseUrl(name));
+
+    const migrations = (await readdir(migrationsDir, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+    const expected = await Promise.all(
+      migrations.map(async (migration) => ({
+        migration_name: migration,
+        checksum: createHash("sha256")
+          .update(await readFile(path.join(migrationsDir, migration, "migration.sql")))
+          .digest("hex"),
+      })),
+    );
+
+    const rows = await withClient(databaseUrl(name), async (client) => {
+      const result = await client.query(
+        `SELECT migration_name, checksum, finished_at IS NOT NULL AS finished,
+                rolled_back_at IS NULL AS not_rolled_back, applied_steps_count, logs
+           FROM _prisma_migrations ORDER BY migration_name`,
+      );
+      return result.rows;
+    });
+    expect(rows).toEqual(
+      expected.map((migration) => ({
+        ...migration,
+        finished: true,
+        not_rolled_back: true,
+        applied_steps_count: 1,
+        logs: null,
+      })),
+    );
+  });
+
+  it("build the same database as prisma/schema.prisma describes (no drift)", async () => {
+    // What schema.prisma alone would create, rendered by Prisma itself.
+    const fromSchema = await createScratchDatabase();
+    scratch.push(fromSchema);
+    const script = await runPrismaOutput(
+      [
+        "migrate",
+        "diff",
+        "--from-empty",
+        "--to-schema-datamodel",
+        "prisma/schema.prisma",
+        "--script",
+      ],
+      databaseUrl(fromSchema),
+    );
+    await withClient(databaseUrl(fromSchema), (client) => client.query(script));
+
+    // What the migrations created: the per-file database was cloned from the migrated template.
+    const fromMigrations = await createScratchDatabase({ fromTemplate: true });
+    scratch.push(fromMigrations);
+
+    const schemaCatalog = await withClient(databaseUrl(fromSchema), describeSchema);
+    const migrationsCatalog = (
+      await withClient(databaseUrl(fromMigrations), describeSchema)
+    ).filter((line) => !line.includes("_prisma_migrations") && !ONLY_IN_MIGRATIONS.includes(line));
+    expect(migrationsCatalog).toEqual(schemaCatalog);
+    // The hand-written objects are really there.
+    const all = await withClient(databaseUrl(fromMigrations), describeSchema);
+    for (const line of ONLY_IN_MIGRATIONS) expect(all).toContain(line);
+  });
+});

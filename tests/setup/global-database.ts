@@ -1,0 +1,91 @@
+/**
+ * Vitest global setup: one PostgreSQL for the whole run, and a template database migrated once
+ * with the real migrations (prisma migrate deploy + graphile-worker's schema). Each test file then
+ * gets its own database created from the template (tests/setup/database-per-file.ts).
+ *
+ * DATABASE_URL, when set, names the server to use (a scratch database is made on it); otherwise
+ * a throwaway embedded PostgreSQL is started under .data/.
+ */
+import { rm } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { runMigrations } from "graphile-worker";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import {
+  PROJECT_ROOT,
+  startEmbeddedPostgres,
+  type RunningPostgres,
+} from "../../scripts/lib/embedded-postgres.ts";
+import { migrateDeploy } from "../../scripts/lib/prisma.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Connection string of the server's maintenance database, for CREATE/DROP DATABASE. */
+    adminDatabaseUrl: string;
+    templateDatabase: string;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.href;
+}
+
+export default async function setup(project: TestProject) {
+  const templateDatabase = `recur_test_template_${process.pid}`;
+  let postgres: RunningPostgres | undefined;
+  let adminUrl: string;
+  let dataDir: string | undefined;
+
+  if (process.env.DATABASE_URL) {
+    adminUrl = withDatabase(process.env.DATABASE_URL, "postgres");
+  } else {
+    dataDir = path.join(PROJECT_ROOT, ".data", `test-${process.pid}`);
+    postgres = await startEmbeddedPostgres({
+      dir: dataDir,
+      port: await freePort(),
+      database: "postgres",
+      ephemeral: true,
+      // A throwaway cluster: durability buys nothing here.
+      settings: {
+        fsync: "off",
+        synchronous_commit: "off",
+        full_page_writes: "off",
+        max_connections: 300,
+      },
+    });
+    adminUrl = postgres.adminUrl;
+  }
+
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${templateDatabase}`);
+  await admin.query(`CREATE DATABASE ${templateDatabase}`);
+  const templateUrl = withDatabase(adminUrl, templateDatabase);
+  await migrateDeploy(templateUrl);
+  await runMigrations({ connectionString: templateUrl });
+
+  project.provide("adminDatabaseUrl", adminUrl);
+  project.provide("templateDatabase", templateDatabase);
+
+  return async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${templateDatabase} WITH (FORCE)`);
+    await admin.end();
+    await postgres?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+}

@@ -21,7 +21,10 @@ export default tseslint.config(
   },
   {
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
       "@typescript-eslint/consistent-type-imports": "error",
       // Code reads configuration through app/env.server.ts, parsed once at boot.
       "no-restricted-properties": [
@@ -32,7 +35,14 @@ export default tseslint.config(
   },
   {
     // Entry points, tooling, tests and the Shopify stand-in may read the raw environment.
-    files: ["app/env.server.ts", "scripts/**", "tests/**", "bench/**", "*.config.ts", "vite.config.ts"],
+    files: [
+      "app/env.server.ts",
+      "scripts/**",
+      "tests/**",
+      "bench/**",
+      "*.config.ts",
+      "vite.config.ts",
+    ],
     rules: { "no-restricted-properties": "off" },
   },
 );

@@ -20,7 +20,12 @@ export default defineConfig({
     hmr:
       host === "localhost"
         ? { protocol: "ws", host: "localhost", port: 64999, clientPort: 64999 }
-        : { protocol: "wss", host, port: Number(process.env.FRONTEND_PORT ?? 8002), clientPort: 443 },
+        : {
+            protocol: "wss",
+            host,
+            port: Number(process.env.FRONTEND_PORT ?? 8002),
+            clientPort: 443,
+          },
     fs: { allow: ["app", "node_modules"] },
   },
   plugins: [

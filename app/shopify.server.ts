@@ -12,9 +12,9 @@ import {
   shopifyApp,
 } from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
-import { prisma } from "./db.server.ts";
+import { pool, prisma } from "./db.server.ts";
 import { env } from "./env.server.ts";
-import { recordInstall } from "./lib/shops.server.ts";
+import { recordInstall } from "./lib/store/shops.server.ts";
 import { logger } from "./logger.server.ts";
 
 /** The Admin API version of every call and webhook (shopify.app.toml says the same; a test checks). */
@@ -44,7 +44,8 @@ const shopify = shopifyApp({
   },
   hooks: {
     afterAuth: async ({ session }) => {
-      await recordInstall(session.shop, session.scope);
+      const { newlyInstalled } = await recordInstall(pool, session.shop, session.scope);
+      logger.info({ shop: session.shop, newlyInstalled }, "shop authenticated");
     },
   },
 });

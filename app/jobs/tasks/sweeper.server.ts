@@ -1,4 +1,17 @@
-/** Placeholder replaced by the sweeper of the webhook pipeline. */
+import { pool } from "../../db.server.ts";
+import { env } from "../../env.server.ts";
+import {
+  deadLetterExhaustedJobs,
+  failStaleSyncRuns,
+  unlockCrashedWorkers,
+} from "../../lib/queue/maintenance.server.ts";
 import { defineTask } from "../define-task.server.ts";
 
-export const sweeper = defineTask("sweeper", async () => {});
+/** Every minute: dead letters, crashed workers' jobs, stale sync runs. Nothing is silently lost. */
+export const sweeper = defineTask("sweeper", async (_payload, { logFields }) => {
+  logFields.deadLetters = await deadLetterExhaustedJobs(pool);
+  logFields.unlockedWorkers = (
+    await unlockCrashedWorkers(pool, env.WORKER_STALE_AFTER_SECONDS)
+  ).length;
+  logFields.staleSyncRuns = await failStaleSyncRuns(pool, env.SYNC_STALE_AFTER_MINUTES);
+});

@@ -1,0 +1,96 @@
+/**
+ * The sweeper's three duties, one function each. All are safe to run on several workers at once:
+ * each is an idempotent statement over the jobs view or Recur's own tables.
+ */
+import { makeWorkerUtils, type WorkerUtils } from "graphile-worker";
+import type pg from "pg";
+import { logger } from "../../logger.server.ts";
+import { DELIVERY_TASKS } from "../webhooks/topics.ts";
+
+let utils: Promise<WorkerUtils> | undefined;
+function workerUtils(pool: pg.Pool): Promise<WorkerUtils> {
+  return (utils ??= makeWorkerUtils({ pgPool: pool }));
+}
+
+interface ExhaustedJob {
+  id: string;
+  key: string | null;
+  task_identifier: string;
+  last_error: string | null;
+}
+
+/**
+ * Jobs that used up max_attempts (graphile-worker keeps them forever, unlocked): the delivery of
+ * each webhook job becomes a dead letter carrying the job's last error; then the jobs are removed.
+ * Jobs of other tasks are logged as errors before they are removed.
+ */
+export async function deadLetterExhaustedJobs(pool: pg.Pool): Promise<number> {
+  const { rows: jobs } = await pool.query<ExhaustedJob>(
+    `SELECT id::text, key, task_identifier, last_error FROM graphile_worker.jobs
+     WHERE attempts >= max_attempts AND locked_at IS NULL
+     ORDER BY id LIMIT 1000`,
+  );
+  if (jobs.length === 0) return 0;
+  const deliveryJobs = jobs.filter(
+    (job) => job.key && (DELIVERY_TASKS as string[]).includes(job.task_identifier),
+  );
+  const { rowCount } = await pool.query(
+    `UPDATE webhook_deliveries AS d
+     SET status = 'dead_letter', processed_at = now(),
+         last_error = coalesce(j.last_error, d.last_error, 'The job used up its attempts')
+     FROM unnest($1::text[], $2::text[]) AS j(key, last_error)
+     WHERE d.id = j.key AND d.status IN ('received', 'processing')`,
+    [deliveryJobs.map((job) => job.key), deliveryJobs.map((job) => job.last_error)],
+  );
+  for (const job of jobs) {
+    if (!deliveryJobs.includes(job)) {
+      logger.error(
+        { jobId: job.id, task: job.task_identifier, jobKey: job.key, lastError: job.last_error },
+        "job used up its attempts",
+      );
+    }
+  }
+  await (await workerUtils(pool)).completeJobs(jobs.map((job) => job.id));
+  return rowCount ?? 0;
+}
+
+/**
+ * Unlocks the jobs of worker pools whose heartbeat stopped (a crashed or killed process), so they
+ * run again within about a minute instead of graphile-worker's four hours.
+ */
+export async function unlockCrashedWorkers(
+  pool: pg.Pool,
+  staleAfterSeconds: number,
+): Promise<string[]> {
+  const { rows } = await pool.query<{ locked_by: string }>(
+    `SELECT DISTINCT j.locked_by FROM graphile_worker.jobs j
+     LEFT JOIN worker_heartbeats h ON h.worker_id = j.locked_by
+     WHERE j.locked_by IS NOT NULL
+       AND j.locked_at < now() - make_interval(secs => $1)
+       AND (h.last_seen_at IS NULL OR h.last_seen_at < now() - make_interval(secs => $1))`,
+    [staleAfterSeconds],
+  );
+  const workerIds = rows.map((row) => row.locked_by);
+  if (workerIds.length > 0) {
+    await (await workerUtils(pool)).forceUnlockWorkers(workerIds);
+    logger.warn({ workerIds }, "unlocked the jobs of workers that stopped beating");
+  }
+  await pool.query(
+    `DELETE FROM worker_heartbeats
+     WHERE worker_id = ANY($1::text[]) OR last_seen_at < now() - interval '1 day'`,
+    [workerIds],
+  );
+  return workerIds;
+}
+
+/** Sync runs still `running` long after they should have finished end `failed`, saying why. */
+export async function failStaleSyncRuns(pool: pg.Pool, staleAfterMinutes: number): Promise<number> {
+  const { rowCount } = await pool.query(
+    `UPDATE sync_runs
+     SET status = 'failed', error_code = 'STALE', finished_at = now(),
+         error_message = format('Still running after %s minutes; failed by the sweeper', $1::int)
+     WHERE status = 'running' AND started_at < now() - make_interval(mins => $1)`,
+    [staleAfterMinutes],
+  );
+  return rowCount ?? 0;
+}

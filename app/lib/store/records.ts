@@ -1,0 +1,67 @@
+/**
+ * Customers and orders as Recur stores them: one shape for both of Shopify's descriptions of a
+ * resource (REST webhook payloads and GraphQL bulk output), so the guarded upsert has one input.
+ * Ids are Shopify's numeric ids as decimal strings; timestamps are ISO 8601; money is a decimal
+ * string; enums use the GraphQL Admin API's values (PAID, FULFILLED, ENABLED, ...).
+ */
+
+export interface CustomerRecord {
+  shopifyId: string;
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  phone: string | null;
+  state: string | null;
+  /** A set: stored sorted. */
+  tags: string[];
+  verifiedEmail: boolean | null;
+  numberOfOrders: number | null;
+  amountSpent: string | null;
+  currencyCode: string | null;
+  shopifyCreatedAt: string | null;
+  shopifyUpdatedAt: string;
+}
+
+export interface LineItemRecord {
+  shopifyId: string;
+  productShopifyId: string | null;
+  variantShopifyId: string | null;
+  title: string | null;
+  variantTitle: string | null;
+  sku: string | null;
+  quantity: number;
+  price: string;
+}
+
+export interface OrderRecord {
+  shopifyId: string;
+  name: string | null;
+  email: string | null;
+  customerShopifyId: string | null;
+  shopifyCreatedAt: string | null;
+  processedAt: string | null;
+  cancelledAt: string | null;
+  cancelReason: string | null;
+  financialStatus: string | null;
+  fulfillmentStatus: string | null;
+  currencyCode: string | null;
+  totalPrice: string | null;
+  subtotalPrice: string | null;
+  test: boolean | null;
+  tags: string[];
+  shopifyUpdatedAt: string;
+  lineItems: LineItemRecord[];
+}
+
+const GID = /^gid:\/\/shopify\/([A-Za-z]+)\/(\d+)(?:\?.*)?$/;
+
+/** The numeric id of a GID such as gid://shopify/Customer/123 (and its resource type). */
+export function parseGid(gid: string): { type: string; id: string } | undefined {
+  const match = GID.exec(gid);
+  return match ? { type: match[1]!, id: match[2]! } : undefined;
+}
+
+export function normalizeTags(tags: string[] | string): string[] {
+  const list = typeof tags === "string" ? tags.split(",") : tags;
+  return [...new Set(list.map((tag) => tag.trim()).filter(Boolean))].sort();
+}

@@ -1,0 +1,209 @@
+/**
+ * Zod schemas of the webhook payloads Recur acts on (Shopify's REST resources, API 2026-10), and
+ * their mapping onto Recur's records. A payload that fails its schema can never succeed: its
+ * delivery becomes a dead letter at once, with the schema's complaint as the reason.
+ */
+import { z } from "zod";
+import {
+  normalizeTags,
+  parseGid,
+  type CustomerRecord,
+  type LineItemRecord,
+  type OrderRecord,
+} from "../store/records.ts";
+
+const timestamp = z.iso.datetime({ offset: true });
+const money = z.union([z.string().regex(/^-?\d+(\.\d+)?$/), z.number()]).transform(String);
+/** A REST numeric id. Shopify's ids are below 2^53; anything else is refused rather than rounded. */
+const numericId = z
+  .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d+$/)])
+  .transform(String);
+
+const idFields = { id: numericId, admin_graphql_api_id: z.string().optional() };
+
+/**
+ * Shopify sends both the numeric id and the GID; they must agree, and the GID (a string, so exact)
+ * is the one kept.
+ */
+function exactId(
+  type: string,
+  fields: { id: string; admin_graphql_api_id?: string | undefined },
+  ctx: z.RefinementCtx,
+): string | undefined {
+  if (fields.admin_graphql_api_id === undefined) return fields.id;
+  const gid = parseGid(fields.admin_graphql_api_id);
+  if (gid?.type === type && gid.id === fields.id) return gid.id;
+  ctx.addIssue({
+    code: "custom",
+    path: ["admin_graphql_api_id"],
+    message: `does not name ${type} ${fields.id}`,
+  });
+  return undefined;
+}
+
+function resourceId(type: string) {
+  return z.object(idFields).transform((fields, ctx) => exactId(type, fields, ctx) ?? z.NEVER);
+}
+
+const nullableString = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? null);
+const upper = (value: string | null | undefined) => (value ? value.toUpperCase() : null);
+
+export const customerPayload = z
+  .object({
+    email: nullableString,
+    first_name: nullableString,
+    last_name: nullableString,
+    phone: nullableString,
+    state: z.enum(["disabled", "invited", "enabled", "declined"]).nullish(),
+    tags: z.string().nullish(),
+    verified_email: z.boolean().nullish(),
+    orders_count: z.number().int().nonnegative().nullish(),
+    total_spent: money.nullish(),
+    currency: nullableString,
+    created_at: timestamp.nullish(),
+    updated_at: timestamp,
+    ...idFields,
+  })
+  .transform((fields, ctx): CustomerRecord => {
+    const id = exactId("Customer", fields, ctx);
+    if (id === undefined) return z.NEVER;
+    return {
+      shopifyId: id,
+      email: fields.email,
+      firstName: fields.first_name,
+      lastName: fields.last_name,
+      phone: fields.phone,
+      state: upper(fields.state),
+      tags: normalizeTags(fields.tags ?? ""),
+      verifiedEmail: fields.verified_email ?? null,
+      numberOfOrders: fields.orders_count ?? null,
+      amountSpent: fields.total_spent ?? null,
+      currencyCode: fields.currency,
+      shopifyCreatedAt: fields.created_at ?? null,
+      shopifyUpdatedAt: fields.updated_at,
+    };
+  });
+
+/** REST fulfillment_status (null, fulfilled, partial, restocked) as GraphQL's display status. */
+const FULFILLMENT_STATUS: Record<string, string> = {
+  fulfilled: "FULFILLED",
+  partial: "PARTIALLY_FULFILLED",
+  restocked: "RESTOCKED",
+};
+
+const lineItemPayload = z
+  .object({
+    title: nullableString,
+    variant_title: nullableString,
+    sku: nullableString,
+    quantity: z.number().int(),
+    price: money,
+    product_id: numericId.nullish(),
+    variant_id: numericId.nullish(),
+    ...idFields,
+  })
+  .transform((fields, ctx): LineItemRecord => {
+    const id = exactId("LineItem", fields, ctx);
+    if (id === undefined) return z.NEVER;
+    return {
+      shopifyId: id,
+      productShopifyId: fields.product_id ?? null,
+      variantShopifyId: fields.variant_id ?? null,
+      title: fields.title,
+      variantTitle: fields.variant_title,
+      sku: fields.sku,
+      quantity: fields.quantity,
+      price: fields.price,
+    };
+  });
+
+export const orderPayload = z
+  .object({
+    name: nullableString,
+    email: nullableString,
+    customer: z.object({ id: numericId }).passthrough().nullish(),
+    created_at: timestamp.nullish(),
+    processed_at: timestamp.nullish(),
+    cancelled_at: timestamp.nullish(),
+    cancel_reason: nullableString,
+    financial_status: nullableString,
+    fulfillment_status: z.string().nullish(),
+    currency: nullableString,
+    total_price: money.nullish(),
+    subtotal_price: money.nullish(),
+    test: z.boolean().nullish(),
+    tags: z.string().nullish(),
+    updated_at: timestamp,
+    line_items: z.array(lineItemPayload),
+    ...idFields,
+  })
+  .transform((fields, ctx): OrderRecord => {
+    const id = exactId("Order", fields, ctx);
+    if (id === undefined) return z.NEVER;
+    return {
+      shopifyId: id,
+      name: fields.name,
+      email: fields.email,
+      customerShopifyId: fields.customer?.id ?? null,
+      shopifyCreatedAt: fields.created_at ?? null,
+      processedAt: fields.processed_at ?? null,
+      cancelledAt: fields.cancelled_at ?? null,
+      cancelReason: upper(fields.cancel_reason),
+      financialStatus: upper(fields.financial_status),
+      fulfillmentStatus: fields.fulfillment_status
+        ? (FULFILLMENT_STATUS[fields.fulfillment_status] ?? fields.fulfillment_status.toUpperCase())
+        : "UNFULFILLED",
+      currencyCode: fields.currency,
+      totalPrice: fields.total_price ?? null,
+      subtotalPrice: fields.subtotal_price ?? null,
+      test: fields.test ?? null,
+      tags: normalizeTags(fields.tags ?? ""),
+      shopifyUpdatedAt: fields.updated_at,
+      lineItems: fields.line_items,
+    };
+  });
+
+export const customerDeletePayload = resourceId("Customer");
+export const orderDeletePayload = resourceId("Order");
+
+export const appUninstalledPayload = z
+  .object({ id: numericId.optional(), myshopify_domain: z.string().optional() })
+  .passthrough();
+
+const complianceCustomer = z.object({
+  id: numericId,
+  email: nullableString,
+  phone: nullableString,
+});
+
+export const customersDataRequestPayload = z.object({
+  shop_id: numericId,
+  shop_domain: z.string(),
+  orders_requested: z.array(numericId).default([]),
+  customer: complianceCustomer,
+  data_request: z.object({ id: numericId }),
+});
+
+export const customersRedactPayload = z.object({
+  shop_id: numericId,
+  shop_domain: z.string(),
+  customer: complianceCustomer,
+  orders_to_redact: z.array(numericId).default([]),
+});
+
+export const shopRedactPayload = z.object({
+  shop_id: numericId,
+  shop_domain: z.string(),
+});
+
+export const bulkOperationFinishPayload = z.object({
+  admin_graphql_api_id: z.string().regex(/^gid:\/\/shopify\/BulkOperation\/\d+$/),
+  status: z.string(),
+  error_code: nullableString,
+  created_at: timestamp.nullish(),
+  completed_at: timestamp.nullish(),
+  type: z.string().nullish(),
+});

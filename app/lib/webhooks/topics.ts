@@ -1,0 +1,35 @@
+/**
+ * Which task handles which webhook topic. shopify.app.toml subscribes to exactly these topics
+ * (a test checks); a delivery of any other topic is recorded as `ignored`.
+ */
+import type { TaskName } from "../../jobs/catalog.ts";
+
+export const TOPIC_TASKS = {
+  "customers/create": "customers.upsert",
+  "customers/update": "customers.upsert",
+  "customers/delete": "customers.delete",
+  "orders/create": "orders.upsert",
+  "orders/updated": "orders.upsert",
+  "orders/delete": "orders.delete",
+  "app/uninstalled": "app.uninstalled",
+  "bulk_operations/finish": "bulk-operations.finish",
+  "customers/data_request": "compliance.customers-data-request",
+  "customers/redact": "compliance.customers-redact",
+  "shop/redact": "compliance.shop-redact",
+} as const satisfies Record<string, TaskName>;
+
+export type Topic = keyof typeof TOPIC_TASKS;
+export type DeliveryTaskName = (typeof TOPIC_TASKS)[Topic];
+
+/** Shopify's mandatory privacy topics: declared as compliance_topics, handled even after uninstall. */
+export const COMPLIANCE_TOPICS: Topic[] = [
+  "customers/data_request",
+  "customers/redact",
+  "shop/redact",
+];
+
+export const DELIVERY_TASKS = [...new Set(Object.values(TOPIC_TASKS))] as DeliveryTaskName[];
+
+export function taskForTopic(topic: string): DeliveryTaskName | undefined {
+  return Object.hasOwn(TOPIC_TASKS, topic) ? TOPIC_TASKS[topic as Topic] : undefined;
+}

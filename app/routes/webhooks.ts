@@ -1,0 +1,82 @@
+/**
+ * POST /webhooks: every topic Recur subscribes to, compliance topics included
+ * (shopify.app.toml). Verifies with Shopify's library, records the delivery and queues its job in
+ * one statement, and answers at once; the worker does the work.
+ *
+ * 405 non-POST · 413 body over 1 MiB · 401 bad HMAC (nothing recorded) · 400 missing headers or a
+ * body that is not JSON · 200 recorded (or already recorded).
+ */
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { pool } from "../db.server.ts";
+import { priorityForDelivery } from "../lib/webhooks/fairness.server.ts";
+import { recordDelivery } from "../lib/webhooks/intake.server.ts";
+import { readBodyWithin } from "../lib/webhooks/request-body.server.ts";
+import { logger } from "../logger.server.ts";
+import { authenticate } from "../shopify.server.ts";
+
+export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+const plain = (status: number, message: string, headers: Record<string, string> = {}) =>
+  new Response(message, {
+    status,
+    headers: { "Content-Type": "text/plain; charset=utf-8", ...headers },
+  });
+
+export async function loader() {
+  return plain(405, "Webhooks are delivered with POST");
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const started = performance.now();
+  if (request.method !== "POST") return plain(405, "Webhooks are delivered with POST");
+
+  const body = await readBodyWithin(request, MAX_WEBHOOK_BYTES);
+  if (!body.ok) {
+    // The rest of the body is not read: the connection cannot carry another request.
+    return plain(413, `Webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`, {
+      Connection: "close",
+    });
+  }
+
+  let webhook: Awaited<ReturnType<typeof authenticate.webhook>>;
+  try {
+    webhook = await authenticate.webhook(
+      new Request(request.url, { method: "POST", headers: request.headers, body: body.bytes }),
+    );
+  } catch (error) {
+    // The library throws a Response for a bad HMAC (401) or missing headers (400), and parses the
+    // body only after verifying it: a SyntaxError means a verified body that is not JSON.
+    if (error instanceof Response) return error;
+    if (error instanceof SyntaxError) return plain(400, "The webhook body is not JSON");
+    throw error;
+  }
+
+  const headers = request.headers;
+  const topic = headers.get("X-Shopify-Topic")!;
+  const triggeredAt = webhook.triggeredAt ? new Date(webhook.triggeredAt) : null;
+  const result = await recordDelivery(
+    pool,
+    {
+      webhookId: webhook.webhookId,
+      eventId: webhook.eventId ?? null,
+      topic,
+      shopDomain: webhook.shop,
+      apiVersion: webhook.apiVersion,
+      subscriptionName: webhook.name ?? null,
+      triggeredAt: triggeredAt && !Number.isNaN(triggeredAt.getTime()) ? triggeredAt : null,
+      rawBody: new TextDecoder().decode(body.bytes),
+    },
+    priorityForDelivery(webhook.shop),
+  );
+  logger.info(
+    {
+      shop: webhook.shop,
+      topic,
+      deliveryId: webhook.webhookId,
+      outcome: result.outcome,
+      durationMs: Math.round(performance.now() - started),
+    },
+    "webhook accepted",
+  );
+  return new Response(null, { status: 200 });
+}

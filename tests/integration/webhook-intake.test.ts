@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import * as webhooks from "../../app/routes/webhooks.ts";
+import { startAppServer, type AppServer } from "../support/app-server.ts";
+import { deliveries, query } from "../support/db.ts";
+import { jobs } from "../support/jobs.ts";
+import { hmacOf, webhookHeaders, type WebhookInput } from "../support/webhooks.ts";
+
+let app: AppServer;
+beforeAll(async () => {
+  app = await startAppServer({ "/webhooks": webhooks });
+});
+afterAll(() => app.close());
+
+const SHOP = "intake.myshopify.com";
+const customer = {
+  id: 1001,
+  admin_graphql_api_id: "gid://shopify/Customer/1001",
+  email: "ada@example.com",
+  updated_at: "2026-11-20T10:00:00-05:00",
+};
+
+function post(
+  input: WebhookInput,
+  init: { headers?: Record<string, string | null>; method?: string } = {},
+) {
+  const body = input.body ?? JSON.stringify(input.payload);
+  const headers = { ...webhookHeaders(input, body), ...init.headers };
+  for (const [name, value] of Object.entries(headers)) if (value === null) delete headers[name];
+  return fetch(`${app.url}/webhooks`, {
+    method: init.method ?? "POST",
+    headers: headers as Record<string, string>,
+    body: init.method === "GET" ? undefined : body,
+  });
+}
+
+const REFUSED_SHOP = "refused.myshopify.com";
+
+/** Nothing of the refused shop was recorded, and no job was queued since `jobsBefore`. */
+async function expectNothingRecorded(jobsBefore: number) {
+  expect(
+    await query("SELECT id FROM webhook_deliveries WHERE shop_domain = $1", [REFUSED_SHOP]),
+  ).toEqual([]);
+  expect(await jobs()).toHaveLength(jobsBefore);
+}
+
+describe("POST /webhooks", () => {
+  it("records a verified delivery and queues its job under the delivery's id, then answers 200", async () => {
+    const response = await post({
+      topic: "customers/update",
+      shop: SHOP,
+      payload: customer,
+      webhookId: "wh-1",
+    });
+    expect(response.status).toBe(200);
+    expect(await deliveries()).toMatchObject([
+      { id: "wh-1", topic: "customers/update", status: "received" },
+    ]);
+    expect(await jobs()).toMatchObject([
+      { task_identifier: "customers.upsert", key: "wh-1", attempts: 0 },
+    ]);
+  });
+
+  it("records a repeat of a webhook id once, and queues one job", async () => {
+    const input = { topic: "customers/update", shop: SHOP, payload: customer, webhookId: "wh-2" };
+    expect((await post(input)).status).toBe(200);
+    expect((await post(input)).status).toBe(200);
+    expect((await deliveries()).filter((d) => d.id === "wh-2")).toHaveLength(1);
+    expect((await jobs()).filter((j) => j.key === "wh-2")).toHaveLength(1);
+  });
+
+  it("records a topic Recur does not handle as ignored, with the reason, and queues nothing", async () => {
+    const response = await post({
+      topic: "products/update",
+      shop: SHOP,
+      payload: { id: 1 },
+      webhookId: "wh-3",
+    });
+    expect(response.status).toBe(200);
+    expect((await deliveries()).find((d) => d.id === "wh-3")).toMatchObject({
+      status: "ignored",
+      last_error: "Recur does not handle the topic products/update",
+    });
+    expect((await jobs()).filter((j) => j.key === "wh-3")).toEqual([]);
+  });
+});
+
+describe("POST /webhooks refusals", () => {
+  const input = { topic: "customers/update", shop: REFUSED_SHOP, payload: customer };
+  let jobsBefore = 0;
+  beforeEach(async () => {
+    jobsBefore = (await jobs()).length;
+  });
+
+  it("answers 401 to a bad HMAC and records nothing", async () => {
+    const forged = hmacOf(JSON.stringify(customer), "another-secret");
+    const response = await post(input, { headers: { "X-Shopify-Hmac-Sha256": forged } });
+    expect(response.status).toBe(401);
+    await expectNothingRecorded(jobsBefore);
+  });
+
+  it.each([
+    "X-Shopify-Topic",
+    "X-Shopify-Shop-Domain",
+    "X-Shopify-API-Version",
+    "X-Shopify-Webhook-Id",
+  ])("answers 400 when %s is missing, and records nothing", async (header) => {
+    const response = await post(input, { headers: { [header]: null } });
+    expect(response.status).toBe(400);
+    await expectNothingRecorded(jobsBefore);
+  });
+
+  it("answers 405 to anything but POST", async () => {
+    expect((await post(input, { method: "GET" })).status).toBe(405);
+    expect((await post(input, { method: "PUT" })).status).toBe(405);
+    await expectNothingRecorded(jobsBefore);
+  });
+
+  it("answers 413 to a body over 1 MiB, signed or not, and records nothing", async () => {
+    const big = JSON.stringify({ ...customer, note: "x".repeat(1024 * 1024) });
+    expect((await post({ ...input, body: big })).status).toBe(413);
+    await expectNothingRecorded(jobsBefore);
+  });
+
+  it("answers 400 to a correctly signed body that is not JSON, and records nothing", async () => {
+    expect((await post({ ...input, body: "id=1&email=ada" })).status).toBe(400);
+    await expectNothingRecorded(jobsBefore);
+  });
+});

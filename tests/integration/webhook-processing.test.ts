@@ -1,0 +1,276 @@
+import fc from "fast-check";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import * as webhooks from "../../app/routes/webhooks.ts";
+import { startAppServer, type AppServer } from "../support/app-server.ts";
+import { deliveries, installShop, query } from "../support/db.ts";
+import { drainJobs, jobs } from "../support/jobs.ts";
+import { restCustomer, restOrder } from "../support/payloads.ts";
+import { sendWebhook, type WebhookInput } from "../support/webhooks.ts";
+import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { pool } from "../../app/db.server.ts";
+
+let app: AppServer;
+let shopId: number;
+const SHOP = "processing.myshopify.com";
+
+beforeAll(async () => {
+  app = await startAppServer({ "/webhooks": webhooks });
+  shopId = await installShop(SHOP);
+});
+afterAll(() => app.close());
+
+/** Every accepted delivery ends processed, ignored or dead_letter: none stays behind. */
+afterEach(async () => {
+  await enqueueJob(pool, "sweeper", {});
+  await drainJobs();
+  const pending = (await deliveries()).filter(
+    (d) => d.status === "received" || d.status === "processing",
+  );
+  expect(pending).toEqual([]);
+});
+
+const send = async (input: Omit<WebhookInput, "shop"> & { shop?: string }) => {
+  expect(await sendWebhook(app.url, { shop: SHOP, ...input })).toBe(200);
+};
+
+const at = (minute: number) => new Date(Date.UTC(2026, 10, 20, 10, minute)).toISOString();
+
+async function customer(id: number) {
+  const rows = await query<{
+    email: string | null;
+    first_name: string | null;
+    updated: Date | null;
+    deleted: Date | null;
+    tags: string[];
+  }>(
+    `SELECT email, first_name, shopify_updated_at AS updated, deleted_at AS deleted, tags
+     FROM customers WHERE shop_id = $1 AND shopify_id = $2`,
+    [shopId, id],
+  );
+  return rows[0];
+}
+
+describe("last write wins", () => {
+  it("keeps the newest version of a customer whatever order the updates arrive in", async () => {
+    await send({
+      topic: "customers/create",
+      payload: restCustomer(1, at(0), { first_name: "v0" }),
+    });
+    await send({
+      topic: "customers/update",
+      payload: restCustomer(1, at(2), { first_name: "v2" }),
+    });
+    await send({
+      topic: "customers/update",
+      payload: restCustomer(1, at(1), { first_name: "v1" }),
+    });
+    await drainJobs();
+    expect(await customer(1)).toMatchObject({
+      first_name: "v2",
+      updated: new Date(at(2)),
+      tags: ["newsletter", "vip"],
+    });
+  });
+
+  it("property: N versions of a customer in any arrival order end with the newest stored", async () => {
+    let id = 1000;
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .integer({ min: 2, max: 8 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }),
+            ),
+          ),
+        async ([n, order]) => {
+          id += 1;
+          for (const version of order) {
+            await send({
+              topic: version === 0 ? "customers/create" : "customers/update",
+              payload: restCustomer(id, at(version), { first_name: `v${version}` }),
+            });
+          }
+          await drainJobs();
+          expect(await customer(id)).toMatchObject({
+            first_name: `v${n - 1}`,
+            updated: new Date(at(n - 1)),
+          });
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it("property: N versions of an order in any arrival order end with the newest order and its line items", async () => {
+    let id = 5000;
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .integer({ min: 2, max: 6 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }),
+            ),
+          ),
+        async ([n, order]) => {
+          id += 1;
+          // Version v has v+1 line items with quantity v, so every version is recognisable.
+          const version = (v: number) =>
+            restOrder(
+              id,
+              at(v),
+              { total_price: `${v}.00` },
+              [...Array(v + 1).keys()].map((k) => ({
+                id: id * 100 + k,
+                quantity: v + 1,
+                price: "1.00",
+              })),
+            );
+          for (const v of order)
+            await send({
+              topic: v === 0 ? "orders/create" : "orders/updated",
+              payload: version(v),
+            });
+          await drainJobs();
+          const [stored] = await query<{ total_price: string }>(
+            "SELECT total_price::text FROM orders WHERE shop_id = $1 AND shopify_id = $2",
+            [shopId, id],
+          );
+          expect(stored?.total_price).toBe(`${n - 1}.0000`);
+          const items = await query<{ quantity: number }>(
+            "SELECT quantity FROM order_line_items WHERE shop_id = $1 AND order_shopify_id = $2",
+            [shopId, id],
+          );
+          expect(items).toHaveLength(n);
+          expect(new Set(items.map((item) => item.quantity))).toEqual(new Set([n]));
+        },
+      ),
+      { numRuns: 10 },
+    );
+  });
+});
+
+describe("deletes", () => {
+  it("a delete then a stale update stays deleted", async () => {
+    await send({ topic: "customers/create", payload: restCustomer(2, at(0)) });
+    await drainJobs();
+    await send({
+      topic: "customers/delete",
+      payload: { id: 2, admin_graphql_api_id: "gid://shopify/Customer/2" },
+      triggeredAt: at(5),
+    });
+    await drainJobs();
+    await send({
+      topic: "customers/update",
+      payload: restCustomer(2, at(3), { first_name: "stale" }),
+    });
+    await drainJobs();
+    expect(await customer(2)).toMatchObject({
+      deleted: new Date(at(5)),
+      first_name: "Ada",
+      updated: new Date(at(0)),
+    });
+  });
+
+  it("a delete and an older update end deleted in whichever order they run", async () => {
+    await send({ topic: "customers/update", payload: restCustomer(12, at(3)) });
+    await send({ topic: "customers/delete", payload: { id: 12 }, triggeredAt: at(5) });
+    await drainJobs();
+    expect((await customer(12))?.deleted).toEqual(new Date(at(5)));
+  });
+
+  it("a delete that arrives before the create keeps the row out", async () => {
+    await send({ topic: "orders/delete", payload: { id: 3 }, triggeredAt: at(5) });
+    await send({ topic: "orders/create", payload: restOrder(3, at(1)) });
+    await drainJobs();
+    const rows = await query(
+      "SELECT deleted_at FROM orders WHERE shop_id = $1 AND shopify_id = 3",
+      [shopId],
+    );
+    expect(rows).toEqual([{ deleted_at: new Date(at(5)) }]);
+    expect(
+      await query("SELECT 1 FROM order_line_items WHERE shop_id = $1 AND order_shopify_id = 3", [
+        shopId,
+      ]),
+    ).toEqual([]);
+  });
+
+  it("a delete then a genuinely newer create brings the row back", async () => {
+    await send({ topic: "customers/create", payload: restCustomer(4, at(0)) });
+    await send({ topic: "customers/delete", payload: { id: 4 }, triggeredAt: at(5) });
+    await drainJobs();
+    await send({
+      topic: "customers/create",
+      payload: restCustomer(4, at(9), { first_name: "back" }),
+    });
+    await drainJobs();
+    expect(await customer(4)).toMatchObject({ deleted: null, first_name: "back" });
+  });
+});
+
+describe("duplicates", () => {
+  it("a repeated webhook id and a twin of the same event change nothing twice", async () => {
+    const payload = restCustomer(6, at(1));
+    await send({ topic: "customers/update", payload, webhookId: "dup-a", eventId: "event-6" });
+    await send({ topic: "customers/update", payload, webhookId: "dup-a", eventId: "event-6" });
+    await send({ topic: "customers/update", payload, webhookId: "dup-b", eventId: "event-6" });
+    await drainJobs();
+    const rows = (await deliveries()).filter((d) => d.id.startsWith("dup-"));
+    expect(rows).toHaveLength(2);
+    // Either twin may run first; exactly one does the work and the other names it.
+    const processed = rows.filter((d) => d.status === "processed");
+    const ignored = rows.filter((d) => d.status === "ignored");
+    expect(processed).toHaveLength(1);
+    expect(ignored).toEqual([
+      expect.objectContaining({
+        last_error: `Same event as delivery ${processed[0]!.id}, already processed`,
+      }),
+    ]);
+    expect(rows.every((d) => d.attempts === 1)).toBe(true);
+  });
+});
+
+describe("failures", () => {
+  it("a payload that fails its schema is a dead letter at once, with the reason, without retries", async () => {
+    await send({
+      topic: "customers/update",
+      payload: { id: "not-a-number", updated_at: "yesterday" },
+      webhookId: "schema-bad",
+    });
+    await drainJobs({ retryFailures: false });
+    const row = (await deliveries()).find((d) => d.id === "schema-bad");
+    expect(row).toMatchObject({ status: "dead_letter", attempts: 1 });
+    expect(row?.last_error).toMatch(
+      /^The customers\/update payload does not match Shopify's format: (?=.*updated_at: Invalid ISO datetime)(?=.*id: )/,
+    );
+    expect((await jobs()).filter((j) => j.key === "schema-bad")).toEqual([]);
+  });
+
+  it("a payload that fails every attempt ends a dead letter through the sweeper, with the last error", async () => {
+    // Valid to the schema, but more orders than Postgres' integer column holds: fails every time.
+    await send({
+      topic: "customers/update",
+      payload: restCustomer(8, at(1), { orders_count: 3_000_000_000 }),
+      webhookId: "poison",
+    });
+    await drainJobs();
+    expect((await jobs()).find((j) => j.key === "poison")).toMatchObject({
+      attempts: 10,
+      max_attempts: 10,
+    });
+    expect((await deliveries()).find((d) => d.id === "poison")).toMatchObject({
+      status: "processing",
+      attempts: 10,
+    });
+
+    await enqueueJob(pool, "sweeper", {});
+    await drainJobs();
+    const row = (await deliveries()).find((d) => d.id === "poison");
+    expect(row).toMatchObject({ status: "dead_letter", attempts: 10 });
+    expect(row?.last_error).toMatch(/out of range for type integer/);
+    expect((await jobs()).filter((j) => j.key === "poison")).toEqual([]);
+  });
+});

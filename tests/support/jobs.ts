@@ -1,0 +1,49 @@
+/**
+ * Runs queued jobs to completion, deterministically, in this process: no worker loop, no sleeping.
+ * Failed jobs are retried at once (as if their backoff had elapsed) until they succeed or use up
+ * their attempts.
+ */
+import { Logger, runOnce } from "graphile-worker";
+import { pool } from "../../app/db.server.ts";
+import { taskList } from "../../app/jobs/task-list.server.ts";
+
+const quietLogger = new Logger(() => () => {});
+
+export async function drainJobs({ retryFailures = true } = {}): Promise<void> {
+  for (let round = 0; round < 100; round++) {
+    await runOnce({
+      pgPool: pool,
+      taskList,
+      concurrency: 4,
+      noHandleSignals: true,
+      logger: quietLogger,
+    });
+    if (!retryFailures) return;
+    const { rows } = await pool.query<{ id: string }>(
+      "SELECT id::text FROM graphile_worker.jobs WHERE attempts < max_attempts",
+    );
+    if (rows.length === 0) return;
+    // Their backoff has "elapsed": run them now (by the database's clock, which runOnce reads).
+    await pool.query(
+      "SELECT graphile_worker.reschedule_jobs($1::bigint[], run_at := now() - interval '1 second')",
+      [rows.map((row) => row.id)],
+    );
+  }
+  throw new Error("Jobs were still failing after 100 rounds");
+}
+
+/** Rows of the jobs view, for assertions. */
+export async function jobs() {
+  const { rows } = await pool.query<{
+    task_identifier: string;
+    key: string | null;
+    attempts: number;
+    max_attempts: number;
+    locked_at: Date | null;
+    last_error: string | null;
+    priority: number;
+  }>(
+    "SELECT task_identifier, key, attempts, max_attempts, locked_at, last_error, priority FROM graphile_worker.jobs ORDER BY id",
+  );
+  return rows;
+}

@@ -39,7 +39,7 @@ const schema = z
       .min(1)
       .default(24 * 60),
     /** A worker whose heartbeat is older than this is presumed dead and its jobs are unlocked. */
-    WORKER_STALE_AFTER_SECONDS: z.coerce.number().int().min(5).default(45),
+    WORKER_STALE_AFTER_SECONDS: z.coerce.number().int().min(2).default(45),
     /** When the reconciliation (incremental sync of every installed shop) runs; UTC crontab. */
     RECONCILE_CRON: z.string().default("0 3 * * *"),
     /** Local Shopify stand-in (tests and demo only; refused in production). */

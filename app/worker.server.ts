@@ -8,7 +8,11 @@ import { pool } from "./db.server.ts";
 import { env } from "./env.server.ts";
 import { cronItems } from "./jobs/crontab.server.ts";
 import { taskList } from "./jobs/task-list.server.ts";
-import { startHeartbeat, type Heartbeat } from "./lib/queue/heartbeat.server.ts";
+import {
+  heartbeatIntervalMs,
+  startHeartbeat,
+  type Heartbeat,
+} from "./lib/queue/heartbeat.server.ts";
 import { logger } from "./logger.server.ts";
 
 const graphileLogger = new Logger((scope) => (level, message, meta) => {
@@ -35,7 +39,9 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
   const events: WorkerEvents = new EventEmitter();
   const heartbeats: Heartbeat[] = [];
   events.on("pool:create", ({ workerPool }) => {
-    heartbeats.push(startHeartbeat(pool, workerPool.id));
+    heartbeats.push(
+      startHeartbeat(pool, workerPool.id, heartbeatIntervalMs(env.WORKER_STALE_AFTER_SECONDS)),
+    );
     logger.info({ workerId: workerPool.id }, "worker started");
   });
 

@@ -31,6 +31,11 @@ Object.assign(process.env, {
 afterAll(async () => {
   const pool = (globalThis as { recurPool?: pg.Pool }).recurPool;
   if (pool) {
+    // A query still in flight (say, a library's start-up check) may finish; a leak does not.
+    const deadline = Date.now() + 5000;
+    while (pool.totalCount - pool.idleCount > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const checkedOut = pool.totalCount - pool.idleCount;
     await pool.end();
     if (checkedOut > 0) {

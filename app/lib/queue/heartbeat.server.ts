@@ -7,13 +7,18 @@ import os from "node:os";
 import type pg from "pg";
 import { logger } from "../../logger.server.ts";
 
-export const HEARTBEAT_INTERVAL_MS = 10_000;
-
 export interface Heartbeat {
   stop(): Promise<void>;
 }
 
-export function startHeartbeat(pool: pg.Pool, workerId: string): Heartbeat {
+/**
+ * Beats four times per staleness period, so one late beat never makes a live worker look dead.
+ */
+export function heartbeatIntervalMs(staleAfterSeconds: number): number {
+  return Math.max(1000, (staleAfterSeconds * 1000) / 4);
+}
+
+export function startHeartbeat(pool: pg.Pool, workerId: string, intervalMs: number): Heartbeat {
   const beat = () =>
     pool.query(
       `INSERT INTO worker_heartbeats (worker_id, hostname, pid, started_at, last_seen_at)
@@ -24,7 +29,7 @@ export function startHeartbeat(pool: pg.Pool, workerId: string): Heartbeat {
   const safeBeat = () =>
     beat().catch((error: unknown) => logger.warn({ err: error, workerId }, "heartbeat failed"));
   void safeBeat();
-  const timer = setInterval(safeBeat, HEARTBEAT_INTERVAL_MS);
+  const timer = setInterval(safeBeat, intervalMs);
   timer.unref();
   return {
     async stop() {

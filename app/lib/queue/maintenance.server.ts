@@ -66,8 +66,10 @@ export async function unlockCrashedWorkers(
     `SELECT DISTINCT j.locked_by FROM graphile_worker.jobs j
      LEFT JOIN worker_heartbeats h ON h.worker_id = j.locked_by
      WHERE j.locked_by IS NOT NULL
-       AND j.locked_at < now() - make_interval(secs => $1)
-       AND (h.last_seen_at IS NULL OR h.last_seen_at < now() - make_interval(secs => $1))`,
+       AND (h.last_seen_at < now() - make_interval(secs => $1)
+         -- No heartbeat at all: a worker that died before its first beat, or one that started a
+         -- moment ago. Only a lock as old as the staleness period tells them apart.
+         OR (h.worker_id IS NULL AND j.locked_at < now() - make_interval(secs => $1)))`,
     [staleAfterSeconds],
   );
   const workerIds = rows.map((row) => row.locked_by);

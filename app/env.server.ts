@@ -42,6 +42,10 @@ const schema = z
     WORKER_STALE_AFTER_SECONDS: z.coerce.number().int().min(2).default(45),
     /** When the reconciliation (incremental sync of every installed shop) runs; UTC crontab. */
     RECONCILE_CRON: z.string().default("0 3 * * *"),
+    /** An incremental sync re-reads from this long before the last completed run started. */
+    RECONCILE_MARGIN_MINUTES: z.coerce.number().int().min(0).default(60),
+    /** How often a running bulk operation is polled for progress (and in case its webhook is lost). */
+    SYNC_POLL_SECONDS: z.coerce.number().min(0.1).default(3),
     /** Local Shopify stand-in (tests and demo only; refused in production). */
     SHOPIFY_STANDIN_URL: z.url().optional(),
   })

@@ -19,8 +19,17 @@ export const taskCatalog = {
   "compliance.customers-redact": delivery,
   "compliance.shop-redact": delivery,
   "bulk-operations.finish": delivery,
-  // Maintenance, run by cron.
+  // Syncs: start a bulk run, watch it, ingest its result.
+  "sync.start": z.object({
+    shopId: z.number().int().positive(),
+    kind: z.enum(["full", "incremental"]),
+    entity: z.enum(["customers", "orders"]),
+  }),
+  "sync.poll": z.object({ syncRunId: z.number().int().positive() }),
+  "sync.ingest": z.object({ syncRunId: z.number().int().positive() }),
+  // Run by cron.
   sweeper: z.object({}).passthrough(),
+  reconcile: z.object({}).passthrough(),
 } as const;
 
 export type TaskName = keyof typeof taskCatalog;

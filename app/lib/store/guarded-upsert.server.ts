@@ -15,7 +15,7 @@
 import type { Queryable } from "../../jobs/enqueue.server.ts";
 import type { CustomerRecord, LineItemRecord, OrderRecord } from "./records.ts";
 
-interface Column<R> {
+export interface Column<R> {
   name: string;
   /** Element type of the array parameter that carries the column. */
   type: "text" | "bigint" | "int" | "boolean" | "numeric" | "timestamptz";
@@ -35,7 +35,7 @@ const tagsColumn = <R extends { tags: string[] }>(): Column<R> => ({
   decode: (source) => `string_to_array(${source}, E'\\x1f')`,
 });
 
-const CUSTOMER_COLUMNS: Column<CustomerRecord>[] = [
+export const CUSTOMER_COLUMNS: Column<CustomerRecord>[] = [
   { name: "email", type: "text", personal: true, value: (r) => r.email },
   { name: "first_name", type: "text", personal: true, value: (r) => r.firstName },
   { name: "last_name", type: "text", personal: true, value: (r) => r.lastName },
@@ -49,7 +49,7 @@ const CUSTOMER_COLUMNS: Column<CustomerRecord>[] = [
   { name: "shopify_created_at", type: "timestamptz", value: (r) => r.shopifyCreatedAt },
 ];
 
-const ORDER_COLUMNS: Column<OrderRecord>[] = [
+export const ORDER_COLUMNS: Column<OrderRecord>[] = [
   { name: "name", type: "text", value: (r) => r.name },
   { name: "email", type: "text", personal: true, value: (r) => r.email },
   { name: "customer_shopify_id", type: "bigint", value: (r) => r.customerShopifyId },
@@ -66,7 +66,9 @@ const ORDER_COLUMNS: Column<OrderRecord>[] = [
   tagsColumn<OrderRecord>(),
 ];
 
-const LINE_ITEM_COLUMNS: Column<LineItemRecord & { orderShopifyId: string }>[] = [
+export type StagedLineItem = LineItemRecord & { orderShopifyId: string };
+
+export const LINE_ITEM_COLUMNS: Column<StagedLineItem>[] = [
   { name: "order_shopify_id", type: "bigint", value: (r) => r.orderShopifyId },
   { name: "product_shopify_id", type: "bigint", value: (r) => r.productShopifyId },
   { name: "variant_shopify_id", type: "bigint", value: (r) => r.variantShopifyId },
@@ -77,18 +79,34 @@ const LINE_ITEM_COLUMNS: Column<LineItemRecord & { orderShopifyId: string }>[] =
   { name: "price", type: "numeric", value: (r) => r.price },
 ];
 
+/** Where the incoming versions come from: array parameters, or a staging table (bulk ingest). */
+type Source = { kind: "arrays" } | { kind: "staging"; table: string; where: string };
+
+/** The columns every resource table has around its own: the key and the version. */
+export function resourceColumns<R>(columns: Column<R>[]) {
+  return {
+    names: ["shopify_id", ...columns.map((c) => c.name), "shopify_updated_at"],
+    types: ["bigint", ...columns.map((c) => c.type), "timestamptz"],
+  };
+}
+
 /**
- * `INSERT ... SELECT FROM unnest($2::bigint[], ...) ON CONFLICT ... DO UPDATE ... WHERE <guard>`
- * for a table of Shopify resources keyed by (shop_id, shopify_id). $1 is the shop id.
+ * `INSERT ... SELECT ... FROM <source> ON CONFLICT ... DO UPDATE ... WHERE <guard>` for a table of
+ * Shopify resources keyed by (shop_id, shopify_id). $1 is the shop id.
  */
-function guardedUpsertSql<R>(table: string, columns: Column<R>[]): string {
-  const names = ["shopify_id", ...columns.map((c) => c.name), "shopify_updated_at"];
-  const types = ["bigint", ...columns.map((c) => c.type), "timestamptz"];
+function guardedUpsertSql<R>(table: string, columns: Column<R>[], source: Source): string {
+  const { names, types } = resourceColumns(columns);
   const decoded = [
     "src.shopify_id",
     ...columns.map((c) => (c.decode ? c.decode(`src.${c.name}`) : `src.${c.name}`)),
     "src.shopify_updated_at",
   ];
+  const from =
+    source.kind === "arrays"
+      ? `unnest(${types.map((type, i) => `$${i + 2}::${type}[]`).join(", ")}) AS src(${names.join(", ")})`
+      : // One version per id per statement (a row may not be touched twice): the newest.
+        `(SELECT DISTINCT ON (shopify_id) * FROM ${source.table} WHERE ${source.where}
+          ORDER BY shopify_id, shopify_updated_at DESC) AS src`;
   // The value a column takes when the row is written: personal fields stay erased once redacted.
   const incoming = (c: Column<R>) =>
     c.personal
@@ -97,7 +115,7 @@ function guardedUpsertSql<R>(table: string, columns: Column<R>[]): string {
   return `
     INSERT INTO ${table} AS existing (shop_id, ${names.join(", ")}, synced_at)
     SELECT $1, ${decoded.join(", ")}, now()
-    FROM unnest(${types.map((type, i) => `$${i + 2}::${type}[]`).join(", ")}) AS src(${names.join(", ")})
+    FROM ${from}
     ON CONFLICT (shop_id, shopify_id) DO UPDATE SET
       ${columns.map((c) => `${c.name} = ${incoming(c)}`).join(",\n      ")},
       shopify_updated_at = EXCLUDED.shopify_updated_at,
@@ -143,8 +161,8 @@ export interface UpsertResult {
   skipped: number;
 }
 
-const UPSERT_CUSTOMERS = guardedUpsertSql("customers", CUSTOMER_COLUMNS);
-const UPSERT_ORDERS = guardedUpsertSql("orders", ORDER_COLUMNS);
+const UPSERT_CUSTOMERS = guardedUpsertSql("customers", CUSTOMER_COLUMNS, { kind: "arrays" });
+const UPSERT_ORDERS = guardedUpsertSql("orders", ORDER_COLUMNS, { kind: "arrays" });
 
 export async function upsertCustomers(
   db: Queryable,
@@ -160,7 +178,7 @@ export async function upsertCustomers(
   return { written: rows.map((row) => row.shopify_id), skipped: records.length - rows.length };
 }
 
-const LINE_ITEM_NAMES = ["shopify_id", ...LINE_ITEM_COLUMNS.map((c) => c.name)];
+export const LINE_ITEM_NAMES = ["shopify_id", ...LINE_ITEM_COLUMNS.map((c) => c.name)];
 const INSERT_LINE_ITEMS = `
   INSERT INTO order_line_items (shop_id, ${LINE_ITEM_NAMES.join(", ")})
   SELECT $1, src.* FROM unnest(
@@ -183,29 +201,85 @@ export async function upsertOrders(
     ...columnArrays(ORDER_COLUMNS, unique),
   ]);
   const written = rows.map((row) => row.shopify_id);
-  if (written.length > 0) {
-    await db.query(
-      "DELETE FROM order_line_items WHERE shop_id = $1 AND order_shopify_id = ANY($2::bigint[])",
-      [shopId, written],
-    );
-    const writtenIds = new Set(written);
-    const lineItems = new Map<string, LineItemRecord & { orderShopifyId: string }>();
-    for (const order of unique) {
-      if (!writtenIds.has(order.shopifyId)) continue;
-      for (const item of order.lineItems) {
-        lineItems.set(item.shopifyId, { ...item, orderShopifyId: order.shopifyId });
-      }
-    }
-    if (lineItems.size > 0) {
-      const items = [...lineItems.values()];
-      await db.query(INSERT_LINE_ITEMS, [
-        shopId,
-        items.map((item) => item.shopifyId),
-        ...LINE_ITEM_COLUMNS.map((c) => items.map(c.value)),
-      ]);
+  const writtenIds = new Set(written);
+  const lineItems = new Map<string, StagedLineItem>();
+  for (const order of unique) {
+    if (!writtenIds.has(order.shopifyId)) continue;
+    for (const item of order.lineItems) {
+      lineItems.set(item.shopifyId, { ...item, orderShopifyId: order.shopifyId });
     }
   }
+  await replaceLineItems(db, shopId, written, {
+    sql: INSERT_LINE_ITEMS,
+    params: [
+      [...lineItems.keys()],
+      ...LINE_ITEM_COLUMNS.map((c) => [...lineItems.values()].map(c.value)),
+    ],
+  });
   return { written, skipped: records.length - written.length };
+}
+
+/** Deletes the line items of the orders just written, then inserts their new ones. */
+async function replaceLineItems(
+  db: Queryable,
+  shopId: number,
+  writtenOrders: string[],
+  insert: { sql: string; params: unknown[] },
+) {
+  if (writtenOrders.length === 0) return;
+  await db.query(
+    "DELETE FROM order_line_items WHERE shop_id = $1 AND order_shopify_id = ANY($2::bigint[])",
+    [shopId, writtenOrders],
+  );
+  await db.query(insert.sql, [shopId, ...insert.params]);
+}
+
+/**
+ * The bulk ingest's upserts: the same guard, reading the incoming versions from staging tables
+ * (filled by COPY), one range of their sequence numbers at a time.
+ */
+export async function upsertStagedCustomers(
+  db: Queryable,
+  shopId: number,
+  staging: { table: string; fromSeq: number; toSeq: number },
+): Promise<string[]> {
+  const sql = guardedUpsertSql("customers", CUSTOMER_COLUMNS, {
+    kind: "staging",
+    table: staging.table,
+    where: "seq > $2 AND seq <= $3",
+  });
+  const { rows } = await db.query<{ shopify_id: string }>(sql, [
+    shopId,
+    staging.fromSeq,
+    staging.toSeq,
+  ]);
+  return rows.map((row) => row.shopify_id);
+}
+
+export async function upsertStagedOrders(
+  db: Queryable,
+  shopId: number,
+  staging: { orders: string; lineItems: string; fromSeq: number; toSeq: number },
+): Promise<string[]> {
+  const sql = guardedUpsertSql("orders", ORDER_COLUMNS, {
+    kind: "staging",
+    table: staging.orders,
+    where: "seq > $2 AND seq <= $3",
+  });
+  const { rows } = await db.query<{ shopify_id: string }>(sql, [
+    shopId,
+    staging.fromSeq,
+    staging.toSeq,
+  ]);
+  const written = rows.map((row) => row.shopify_id);
+  await replaceLineItems(db, shopId, written, {
+    sql: `INSERT INTO order_line_items (shop_id, ${LINE_ITEM_NAMES.join(", ")})
+      SELECT DISTINCT ON (shopify_id) $1, ${LINE_ITEM_NAMES.join(", ")}
+      FROM ${staging.lineItems} WHERE order_shopify_id = ANY($2::bigint[])
+      ORDER BY shopify_id`,
+    params: [written],
+  });
+  return written;
 }
 
 /**

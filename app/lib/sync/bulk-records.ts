@@ -1,0 +1,125 @@
+/**
+ * One line of bulk operation output (JSONL) as a Recur record. Lines are GraphQL objects with GIDs;
+ * a line item is its own line, naming its order in `__parentId`.
+ */
+import { z } from "zod";
+import {
+  normalizeTags,
+  parseGid,
+  type CustomerRecord,
+  type LineItemRecord,
+  type OrderRecord,
+} from "../store/records.ts";
+
+const gidOf = (type: string) =>
+  z.string().transform((value, ctx) => {
+    const gid = parseGid(value);
+    if (gid?.type === type) return gid.id;
+    ctx.addIssue({ code: "custom", message: `is not a ${type} GID` });
+    return z.NEVER;
+  });
+
+const timestamp = z.iso.datetime({ offset: true });
+const nullableString = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? null);
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/);
+const money = z.object({ amount: decimal, currencyCode: z.string() });
+const moneyBag = z.object({ shopMoney: money });
+const count = z
+  .union([z.string().regex(/^\d+$/), z.number().int().nonnegative()])
+  .transform(Number);
+
+export const customerLine = z
+  .object({
+    id: gidOf("Customer"),
+    defaultEmailAddress: z.object({ emailAddress: nullableString }).nullish(),
+    firstName: nullableString,
+    lastName: nullableString,
+    defaultPhoneNumber: z.object({ phoneNumber: nullableString }).nullish(),
+    state: nullableString,
+    tags: z.array(z.string()),
+    verifiedEmail: z.boolean().nullish(),
+    numberOfOrders: count.nullish(),
+    amountSpent: money.nullish(),
+    createdAt: timestamp.nullish(),
+    updatedAt: timestamp,
+  })
+  .transform((line): CustomerRecord => ({
+    shopifyId: line.id,
+    email: line.defaultEmailAddress?.emailAddress ?? null,
+    firstName: line.firstName,
+    lastName: line.lastName,
+    phone: line.defaultPhoneNumber?.phoneNumber ?? null,
+    state: line.state,
+    tags: normalizeTags(line.tags),
+    verifiedEmail: line.verifiedEmail ?? null,
+    numberOfOrders: line.numberOfOrders ?? null,
+    amountSpent: line.amountSpent?.amount ?? null,
+    currencyCode: line.amountSpent?.currencyCode ?? null,
+    shopifyCreatedAt: line.createdAt ?? null,
+    shopifyUpdatedAt: line.updatedAt,
+  }));
+
+export const orderLine = z
+  .object({
+    id: gidOf("Order"),
+    name: nullableString,
+    email: nullableString,
+    customer: z.object({ id: gidOf("Customer") }).nullish(),
+    createdAt: timestamp.nullish(),
+    updatedAt: timestamp,
+    processedAt: timestamp.nullish(),
+    cancelledAt: timestamp.nullish(),
+    cancelReason: nullableString,
+    displayFinancialStatus: nullableString,
+    displayFulfillmentStatus: nullableString,
+    currencyCode: nullableString,
+    totalPriceSet: moneyBag.nullish(),
+    subtotalPriceSet: moneyBag.nullish(),
+    test: z.boolean().nullish(),
+    tags: z.array(z.string()),
+  })
+  .transform((line): Omit<OrderRecord, "lineItems"> => ({
+    shopifyId: line.id,
+    name: line.name,
+    email: line.email,
+    customerShopifyId: line.customer?.id ?? null,
+    shopifyCreatedAt: line.createdAt ?? null,
+    processedAt: line.processedAt ?? null,
+    cancelledAt: line.cancelledAt ?? null,
+    cancelReason: line.cancelReason,
+    financialStatus: line.displayFinancialStatus,
+    fulfillmentStatus: line.displayFulfillmentStatus,
+    currencyCode: line.currencyCode,
+    totalPrice: line.totalPriceSet?.shopMoney.amount ?? null,
+    subtotalPrice: line.subtotalPriceSet?.shopMoney.amount ?? null,
+    test: line.test ?? null,
+    tags: normalizeTags(line.tags),
+    shopifyUpdatedAt: line.updatedAt,
+  }));
+
+export const lineItemLine = z
+  .object({
+    id: gidOf("LineItem"),
+    __parentId: gidOf("Order"),
+    title: nullableString,
+    variantTitle: nullableString,
+    sku: nullableString,
+    quantity: z.number().int(),
+    originalUnitPriceSet: moneyBag,
+    product: z.object({ id: gidOf("Product") }).nullish(),
+    variant: z.object({ id: gidOf("ProductVariant") }).nullish(),
+  })
+  .transform((line): LineItemRecord & { orderShopifyId: string } => ({
+    shopifyId: line.id,
+    orderShopifyId: line.__parentId,
+    productShopifyId: line.product?.id ?? null,
+    variantShopifyId: line.variant?.id ?? null,
+    title: line.title,
+    variantTitle: line.variantTitle,
+    sku: line.sku,
+    quantity: line.quantity,
+    price: line.originalUnitPriceSet.shopMoney.amount,
+  }));

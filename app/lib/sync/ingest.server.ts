@@ -1,0 +1,254 @@
+/**
+ * Ingests a bulk operation's JSONL result without holding it in memory:
+ *
+ * 1. stage: stream the file line by line, parse each line into a record, and COPY the records into
+ *    temporary staging tables on this job's connection. Line items may come before, after or far
+ *    from their order (groupObjects: false promises no order at all), so nothing is written yet;
+ * 2. apply: in chunks, run the guarded upsert (the same one webhooks use) from the staging tables.
+ *    An order and its line items are written in one transaction; a chunk skips rows whose stored
+ *    version is as new or newer, so a webhook newer than the snapshot is never overwritten.
+ *
+ * A retried ingest starts over and converges: rows it already wrote are then skipped as equal.
+ * Lines that cannot be read are counted and described, never written half.
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createInterface } from "node:readline";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import type { z } from "zod";
+import {
+  CUSTOMER_COLUMNS,
+  LINE_ITEM_COLUMNS,
+  ORDER_COLUMNS,
+  resourceColumns,
+  upsertStagedCustomers,
+  upsertStagedOrders,
+  type Column,
+} from "../store/guarded-upsert.server.ts";
+import { parseGid } from "../store/records.ts";
+import type { SyncEntity } from "./bulk-queries.ts";
+import { customerLine, lineItemLine, orderLine } from "./bulk-records.ts";
+
+export interface IngestCounts {
+  /** Lines read from the file. */
+  lines: number;
+  written: number;
+  skipped: number;
+  rejected: number;
+  /** The first few reasons lines were rejected, for the sync log. */
+  rejections: string[];
+}
+
+export interface IngestOptions {
+  shopId: number;
+  entity: SyncEntity;
+  /** Called after each applied chunk with the counts so far. */
+  onProgress?: (counts: IngestCounts) => Promise<void>;
+  /** Records COPYed per statement while staging, and rows upserted per transaction. */
+  stageBatch?: number;
+  applyBatch?: number;
+}
+
+const STAGED = {
+  customers: "recur_staged_customers",
+  orders: "recur_staged_orders",
+  lineItems: "recur_staged_line_items",
+} as const;
+
+type Kind = keyof typeof STAGED;
+type CopyValue = string | number | boolean | null;
+
+/** How one kind of line is checked and laid out in its staging table. */
+interface Stager {
+  kind: Kind;
+  /** The staging table's columns after `seq` and `line`. */
+  columns: [name: string, type: string][];
+  /** The line's values in that order, or why it cannot be read. */
+  read(json: unknown): { values: CopyValue[] } | { reason: string };
+}
+
+function stager<R extends { shopifyId: string }>(
+  kind: Kind,
+  schema: z.ZodType<R>,
+  columns: Column<R>[],
+  withVersion: boolean,
+): Stager {
+  const spec = withVersion
+    ? resourceColumns(columns)
+    : {
+        names: ["shopify_id", ...columns.map((c) => c.name)],
+        types: ["bigint", ...columns.map((c) => c.type)],
+      };
+  return {
+    kind,
+    columns: spec.names.map((name, i) => [name, spec.types[i]!]),
+    read(json) {
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) return { reason: describe(parsed.error) };
+      const record = parsed.data;
+      const values: CopyValue[] = [record.shopifyId, ...columns.map((c) => c.value(record))];
+      if (withVersion)
+        values.push((record as unknown as { shopifyUpdatedAt: string }).shopifyUpdatedAt);
+      return { values };
+    },
+  };
+}
+
+/** Which stager reads a line, by the type in the line's GID. */
+const STAGERS: Record<string, Stager> = {
+  Customer: stager("customers", customerLine, CUSTOMER_COLUMNS, true),
+  Order: stager("orders", orderLine, ORDER_COLUMNS as Column<z.output<typeof orderLine>>[], true),
+  LineItem: stager("lineItems", lineItemLine, LINE_ITEM_COLUMNS, false),
+};
+
+const EXPECTED: Record<SyncEntity, Kind[]> = {
+  customers: ["customers"],
+  orders: ["orders", "lineItems"],
+};
+
+function stagingDdl(stager: Stager): string {
+  const table = STAGED[stager.kind];
+  return `DROP TABLE IF EXISTS ${table};
+    CREATE TEMP TABLE ${table} (seq integer NOT NULL, line integer NOT NULL, ${stager.columns
+      .map(([name, type]) => `${name} ${type}`)
+      .join(", ")})`;
+}
+
+/** One value in PostgreSQL's COPY text format. */
+function copyValue(value: CopyValue): string {
+  if (value === null) return "\\N";
+  if (typeof value !== "string") return String(value);
+  return value.replace(/[\\\n\r\t]/g, (char) =>
+    char === "\\" ? "\\\\" : char === "\n" ? "\\n" : char === "\r" ? "\\r" : "\\t",
+  );
+}
+
+async function copyInto(client: pg.PoolClient, kind: Kind, rows: string[]): Promise<void> {
+  if (rows.length === 0) return;
+  const stream = client.query(copyFrom(`COPY ${STAGED[kind]} FROM STDIN`));
+  await pipeline(Readable.from(rows), stream);
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join(".") || "line"}: ${issue.message}`)
+    .join("; ");
+}
+
+/** Splits a byte stream into lines without ever holding more than one line and a chunk. */
+function lines(body: ReadableStream<Uint8Array>): AsyncIterable<string> {
+  return createInterface({ input: Readable.fromWeb(body as never), crlfDelay: Infinity });
+}
+
+export async function ingestBulkResult(
+  client: pg.PoolClient,
+  body: ReadableStream<Uint8Array>,
+  options: IngestOptions,
+): Promise<IngestCounts> {
+  const counts: IngestCounts = { lines: 0, written: 0, skipped: 0, rejected: 0, rejections: [] };
+  const reject = (line: number, reason: string) => {
+    counts.rejected += 1;
+    if (counts.rejections.length < 5) counts.rejections.push(`line ${line}: ${reason}`);
+  };
+  const expected = EXPECTED[options.entity];
+  for (const found of Object.values(STAGERS)) {
+    if (expected.includes(found.kind)) await client.query(stagingDdl(found));
+  }
+
+  // 1. Stage.
+  const stageBatch = options.stageBatch ?? 5000;
+  const pending: Record<Kind, string[]> = { customers: [], orders: [], lineItems: [] };
+  const staged: Record<Kind, number> = { customers: 0, orders: 0, lineItems: 0 };
+  for await (const text of lines(body)) {
+    const line = ++counts.lines;
+    if (!text.trim()) {
+      counts.lines -= 1;
+      continue;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      reject(line, "not JSON");
+      continue;
+    }
+    const id = (json as { id?: unknown } | null)?.id;
+    const stager = typeof id === "string" ? STAGERS[parseGid(id)?.type ?? ""] : undefined;
+    if (!stager || !expected.includes(stager.kind)) {
+      reject(line, typeof id === "string" ? `unexpected object ${id}` : "no id");
+      continue;
+    }
+    const read = stager.read(json);
+    if ("reason" in read) {
+      reject(line, `${id}: ${read.reason}`);
+      continue;
+    }
+    staged[stager.kind] += 1;
+    pending[stager.kind].push(
+      [staged[stager.kind], line, ...read.values].map(copyValue).join("\t") + "\n",
+    );
+    if (pending[stager.kind].length >= stageBatch) {
+      await copyInto(client, stager.kind, pending[stager.kind]);
+      pending[stager.kind] = [];
+    }
+  }
+  for (const kind of expected) await copyInto(client, kind, pending[kind]);
+
+  // 2. Apply.
+  const applyBatch = options.applyBatch ?? 5000;
+  const table = options.entity === "customers" ? STAGED.customers : STAGED.orders;
+  await client.query(`CREATE INDEX ON ${table} (seq); ANALYZE ${table}`);
+  if (options.entity === "orders") {
+    await client.query(
+      `CREATE INDEX ON ${STAGED.lineItems} (order_shopify_id); ANALYZE ${STAGED.lineItems}`,
+    );
+    // Line items whose order is not in the file cannot be placed: counted, a few described.
+    const orphans = `FROM ${STAGED.lineItems} li WHERE NOT EXISTS
+      (SELECT 1 FROM ${STAGED.orders} o WHERE o.shopify_id = li.order_shopify_id)`;
+    const { rows } = await client.query<{ orphans: number }>(
+      `SELECT count(*)::int AS orphans ${orphans}`,
+    );
+    const { rows: examples } = await client.query<{
+      line: number;
+      shopify_id: string;
+      order_shopify_id: string;
+    }>(
+      `SELECT li.line, li.shopify_id::text, li.order_shopify_id::text ${orphans} ORDER BY li.line LIMIT 5`,
+    );
+    for (const row of examples) {
+      reject(
+        row.line,
+        `LineItem ${row.shopify_id} names an order not in the file (${row.order_shopify_id})`,
+      );
+    }
+    counts.rejected += rows[0]!.orphans - examples.length;
+  }
+
+  const rowsStaged = staged[options.entity];
+  for (let fromSeq = 0; fromSeq < rowsStaged; fromSeq += applyBatch) {
+    const toSeq = Math.min(fromSeq + applyBatch, rowsStaged);
+    const range = { fromSeq, toSeq };
+    await client.query("BEGIN");
+    try {
+      const written =
+        options.entity === "customers"
+          ? await upsertStagedCustomers(client, options.shopId, { table, ...range })
+          : await upsertStagedOrders(client, options.shopId, {
+              orders: STAGED.orders,
+              lineItems: STAGED.lineItems,
+              ...range,
+            });
+      await client.query("COMMIT");
+      counts.written += written.length;
+      counts.skipped += toSeq - fromSeq - written.length;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    }
+    await options.onProgress?.(counts);
+  }
+  for (const kind of expected) await client.query(`DROP TABLE IF EXISTS ${STAGED[kind]}`);
+  return counts;
+}

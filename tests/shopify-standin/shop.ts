@@ -40,10 +40,11 @@ export class Shop {
     }
     for (const customer of this.customers.values()) {
       this.recomputeStats(customer);
-      // A customer's statistics changed with each order, and each change moved updated_at.
-      const last =
-        customer.lastOrderId === null ? undefined : this.orders.get(customer.lastOrderId);
-      if (last && last.updatedAt > customer.updatedAt) customer.updatedAt = last.updatedAt;
+      // Each order change moved the customer's statistics, and with them its updated_at.
+      for (const orderId of this.ordersByCustomer.get(customer.id) ?? []) {
+        const order = this.orders.get(orderId);
+        if (order && order.updatedAt > customer.updatedAt) customer.updatedAt = order.updatedAt;
+      }
       latest = Math.max(latest, customer.updatedAt);
     }
     this.clock = new ShopClock(latest, now);

@@ -1,6 +1,7 @@
 // Helpers for the stand-in's own tests: a fake app that receives webhooks, a GraphQL caller, and
 // Shopify's own library configured like an app would configure it.
-import "@shopify/shopify-api/adapters/node";
+// The web-api adapter, as shopify-app-remix loads it (Fetch API requests and responses).
+import "@shopify/shopify-api/adapters/web-api";
 import { createServer } from "node:http";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -31,6 +32,19 @@ export interface Received {
   status: number;
   /** Filled when the fake app validates webhooks with @shopify/shopify-api. */
   validation?: unknown;
+}
+
+/** A received request as the Fetch API Request an app framework (Remix) would see. */
+export function toFetchRequest(baseUrl: string, entry: Received): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(entry.headers)) {
+    if (typeof value === "string") headers.set(name, value);
+  }
+  return new Request(new URL(entry.path, baseUrl), {
+    method: entry.method,
+    headers,
+    body: entry.body,
+  });
 }
 
 export type Responder = (request: Received, req: IncomingMessage) => number | Promise<number>;
@@ -94,8 +108,13 @@ export async function startFakeApp(
           at: Date.now(),
           status: 0,
         };
-        if (onRequest) await onRequest(entry, req, res);
-        entry.status = await app.respond(entry, req);
+        try {
+          if (onRequest) await onRequest(entry, req, res);
+          entry.status = await app.respond(entry, req);
+        } catch (error) {
+          entry.validation = { error: String(error) };
+          entry.status = res.headersSent ? 0 : 500;
+        }
         received.push(entry);
         for (let i = waiters.length - 1; i >= 0; i--) {
           const waiter = waiters[i];

@@ -2,7 +2,7 @@ import { setTimeout as sleepFor } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { RETRY_COUNT, RETRY_DELAYS_MS } from "./index.ts";
 import type { StandIn } from "./index.ts";
-import { graphql, shopifyLibrary, startFakeApp, startStandIn } from "./testing.ts";
+import { graphql, shopifyLibrary, startFakeApp, startStandIn, toFetchRequest } from "./testing.ts";
 import type { FakeApp, Received } from "./testing.ts";
 
 const shopify = shopifyLibrary();
@@ -24,10 +24,10 @@ describe("webhook deliveries", () => {
   it("carry Shopify's headers and an HMAC that @shopify/shopify-api validates", async () => {
     app = await startFakeApp(
       () => 200,
-      async (entry, req) => {
+      async (entry) => {
         entry.validation = await shopify.webhooks.validate({
           rawBody: entry.body,
-          rawRequest: req,
+          rawRequest: toFetchRequest("http://app.test", entry),
         });
       },
     );
@@ -252,10 +252,10 @@ describe("sent on request", () => {
   it("any signed delivery, even a malformed body, and ones with a bad HMAC or missing headers", async () => {
     app = await startFakeApp(
       (entry) => (entry.body.startsWith("{not") ? 400 : 200),
-      async (entry, req) => {
+      async (entry) => {
         entry.validation = await shopify.webhooks.validate({
           rawBody: entry.body,
-          rawRequest: req,
+          rawRequest: toFetchRequest("http://app.test", entry),
         });
       },
     );

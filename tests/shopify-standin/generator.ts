@@ -120,6 +120,11 @@ export function shopLocale(currencyCode: string): LocaleDefinition {
   return CURRENCIES[currencyCode]?.locale ?? en_US;
 }
 
+/** The country a shop of this currency sits in (and its customers mostly live in). */
+export function shopCountry(currencyCode: string): string {
+  return CURRENCIES[currencyCode]?.country ?? "US";
+}
+
 export function taxRate(currencyCode: string): number {
   return CURRENCIES[currencyCode]?.taxRate ?? 0.1;
 }

@@ -9,6 +9,7 @@ import {
   orderTotals,
   pickLineItems,
   pickTags,
+  shopCountry,
   taxRate,
 } from "./generator.ts";
 import { parseId, parseMoney } from "./format.ts";
@@ -163,9 +164,9 @@ export function createCustomer(shop: Shop, emit: Emit, input: CustomerInput = {}
     address: generateAddress(
       shop.faker,
       shop.ids.address++,
-      random.firstName,
-      random.lastName,
-      "US",
+      input.firstName !== undefined ? input.firstName : random.firstName,
+      input.lastName !== undefined ? input.lastName : random.lastName,
+      shopCountry(shop.info.currencyCode),
     ),
     createdAt: at,
     updatedAt: at,

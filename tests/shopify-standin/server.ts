@@ -103,7 +103,7 @@ async function route(standIn: StandIn, req: IncomingMessage, res: ServerResponse
     if (!file) throw new HttpError(404, "Not Found");
     res.writeHead(200, { "Content-Type": "application/jsonl" });
     await new Promise<void>((resolve, reject) => {
-      const stream = createReadStream(file);
+      const stream = createReadStream(file, { highWaterMark: 1 << 20 });
       stream.once("error", reject);
       stream.once("end", resolve);
       stream.pipe(res);

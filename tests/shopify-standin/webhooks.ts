@@ -116,6 +116,7 @@ export class Deliverer {
   private readonly faults = new Map<string, DeliveryFaults>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly idleWaiters: (() => void)[] = [];
+  private readonly inFlightRequests = new Set<AbortController>();
   private readonly random: Faker;
   private inFlight = 0;
   private active = 0;
@@ -220,6 +221,8 @@ export class Deliverer {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.queue.length = 0;
+    for (const controller of this.inFlightRequests) controller.abort();
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private chance(rate: number | undefined): boolean {
@@ -358,13 +361,15 @@ export class Deliverer {
       error: null,
     };
     record.attempts.push(attempt);
+    const controller = new AbortController();
+    this.inFlightRequests.add(controller);
     try {
       const response = await fetch(record.url, {
         method: "POST",
         headers: record.headers,
         body: record.body,
         redirect: "manual",
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: AbortSignal.any([controller.signal, AbortSignal.timeout(this.options.timeoutMs)]),
       });
       attempt.statusCode = response.status;
       await response.arrayBuffer().catch(() => undefined);
@@ -374,6 +379,7 @@ export class Deliverer {
           ? `timeout after ${this.options.timeoutMs} ms`
           : String(error instanceof Error ? (error.cause ?? error.message) : error);
     }
+    this.inFlightRequests.delete(controller);
     attempt.durationMs = Date.now() - started;
     if (this.closed) return;
     const ok = attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300;

@@ -125,7 +125,7 @@ describe("bulk query output", () => {
   });
 
   it("progresses at the configured rate, then completes and sends bulk_operations/finish", async () => {
-    standIn.setBulkRate(150);
+    standIn.setBulkRate(100);
     try {
       const started = await run("bulk", `{ customers { edges { node { id } } } }`);
       const id = started.bulkOperation?.id ?? "";

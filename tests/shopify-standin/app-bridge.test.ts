@@ -166,6 +166,7 @@ describe("the admin frame with the stand-in App Bridge", () => {
     }
 
     await expect.poll(() => p.locator("#app-nav a").allTextContents()).toEqual(["Settings"]);
+    expect(await frame.locator("ui-nav-menu").isVisible()).toBe(false);
     await expect.poll(() => p.locator("#page-title").textContent()).toBe("Dashboard");
     await expect
       .poll(() => p.locator("#toasts .toast").allTextContents())

@@ -59,6 +59,12 @@
     return;
   }
 
+  // App Bridge's elements render in the admin, not in the app's page.
+  var style = document.createElement("style");
+  style.textContent =
+    "ui-nav-menu, ui-title-bar, ui-save-bar, ui-modal { display: none !important; }";
+  (document.head || document.documentElement).appendChild(style);
+
   var pending = {};
   var counter = 0;
   var cached = null;

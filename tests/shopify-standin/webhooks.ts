@@ -13,6 +13,9 @@ export const RETRY_DELAYS_MS: readonly number[] = Array.from(
   (_, k) => (RETRY_WINDOW_MS / (2 ** RETRY_COUNT - 1)) * 2 ** k,
 );
 
+/** The delivery log keeps at most this many records (finished ones are forgotten first). */
+export const MAX_LOG_RECORDS = 200_000;
+
 export interface DeliveryFaults {
   /** Probability that a delivery is never sent (reconciliation has to repair it). */
   dropRate?: number;
@@ -111,7 +114,7 @@ export function signBody(secret: string, body: string): string {
 
 export class Deliverer {
   private readonly options: DelivererOptions;
-  private readonly records: DeliveryRecord[] = [];
+  private records: DeliveryRecord[] = [];
   private readonly queue: Pending[] = [];
   private readonly faults = new Map<string, DeliveryFaults>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -119,6 +122,7 @@ export class Deliverer {
   private readonly inFlightRequests = new Set<AbortController>();
   private readonly random: Faker;
   private inFlight = 0;
+  private nextSequence = 1;
   private active = 0;
   private closed = false;
 
@@ -145,9 +149,7 @@ export class Deliverer {
   }
 
   clearLog(): void {
-    const keep = this.records.filter((r) => isActive(r.status));
-    this.records.length = 0;
-    this.records.push(...keep);
+    this.records = this.records.filter((r) => isActive(r.status));
   }
 
   /** Deliveries not yet finished (queued, held, in flight or waiting for a retry). */
@@ -287,7 +289,7 @@ export class Deliverer {
     };
     if (subscriptionName !== null) headers["X-Shopify-Name"] = subscriptionName;
     const record: DeliveryRecord = {
-      sequence: this.records.length + 1,
+      sequence: this.nextSequence++,
       webhookId,
       eventId: event.eventId,
       shop: event.shop,
@@ -308,7 +310,21 @@ export class Deliverer {
       attempts: [],
     };
     this.records.push(record);
+    if (this.records.length > MAX_LOG_RECORDS + 10_000) this.trimLog();
     return record;
+  }
+
+  /** Long demos: forget the oldest finished deliveries, in batches, down to MAX_LOG_RECORDS. */
+  private trimLog(): void {
+    let excess = this.records.length - MAX_LOG_RECORDS;
+    const kept = this.records.filter((record) => {
+      if (excess > 0 && !isActive(record.status)) {
+        excess -= 1;
+        return false;
+      }
+      return true;
+    });
+    this.records = kept;
   }
 
   private enqueue(pending: Pending): void {

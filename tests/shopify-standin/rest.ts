@@ -1,5 +1,6 @@
 // REST-shaped resources as Shopify puts them in webhook payloads (API 2026-10). Field lists follow
 // the example payloads on shopify.dev (Webhooks reference); see README for the GraphQL mapping.
+import { createHash } from "node:crypto";
 import { gid, restMoney, restTags, restTime, restTimeOrNull } from "./format.ts";
 import type { Address, Customer, FulfillmentStatus, LineItem, Order } from "./model.ts";
 import type { Shop } from "./shop.ts";
@@ -136,6 +137,9 @@ export function restOrder(shop: Shop, order: Order) {
     order.financialStatus === "PENDING" || order.financialStatus === "AUTHORIZED"
       ? order.totalCents
       : 0;
+  const zero = moneySet(0, currency);
+  const token = createHash("md5").update(`${shop.domain}/${order.id}`).digest("hex");
+  // Keys in the order of Shopify's example payload for orders/create (API 2026-04).
   return {
     id: order.id,
     admin_graphql_api_id: gid("Order", order.id),
@@ -148,42 +152,65 @@ export function restOrder(shop: Shop, order: Order) {
     checkout_token: null,
     client_details: null,
     closed_at: restTimeOrNull(order.closedAt, tz),
-    confirmation_number: null,
+    confirmation_number: token.slice(0, 9).toUpperCase(),
     confirmed: true,
     contact_email: order.email,
     created_at: restTime(order.createdAt, tz),
     currency,
+    current_shipping_price_set: moneySet(order.shippingCents, currency),
     current_subtotal_price: restMoney(order.subtotalCents),
     current_subtotal_price_set: moneySet(order.subtotalCents, currency),
+    current_total_additional_fees_set: null,
     current_total_discounts: restMoney(order.discountCents),
     current_total_discounts_set: moneySet(order.discountCents, currency),
+    current_total_duties_set: null,
     current_total_price: restMoney(order.totalCents),
     current_total_price_set: moneySet(order.totalCents, currency),
     current_total_tax: restMoney(order.taxCents),
     current_total_tax_set: moneySet(order.taxCents, currency),
     customer_locale: "en",
+    device_id: null,
     discount_codes: [],
+    duties_included: false,
     email: order.email,
     estimated_taxes: false,
     financial_status: restFinancialStatus(order.financialStatus),
     fulfillment_status: restFulfillmentStatus(order.fulfillmentStatus),
     landing_site: null,
+    landing_site_ref: null,
+    location_id: null,
+    merchant_business_entity_id: Buffer.from(String(shop.info.id))
+      .toString("base64")
+      .replace(/=+$/, ""),
+    merchant_of_record_app_id: null,
     name: order.name,
     note: order.note,
     note_attributes: [],
     number: order.number,
     order_number: order.number + 1000,
+    order_status_url: `https://${shop.domain}/${shop.info.id}/orders/${token}/authenticate?key=${token.slice(0, 16)}`,
+    original_total_additional_fees_set: null,
+    original_total_duties_set: null,
     payment_gateway_names: ["bogus"],
     phone: order.phone,
+    po_number: null,
     presentment_currency: currency,
     processed_at: restTime(order.processedAt, tz),
+    reference: null,
+    referring_site: null,
+    source_identifier: null,
     source_name: order.sourceName,
+    source_url: null,
     subtotal_price: restMoney(order.subtotalCents),
     subtotal_price_set: moneySet(order.subtotalCents, currency),
     tags: restTags(order.tags),
+    tax_exempt: false,
     tax_lines: [],
     taxes_included: false,
     test: order.test,
+    token,
+    total_cash_rounding_payment_adjustment_set: zero,
+    total_cash_rounding_refund_adjustment_set: zero,
     total_discounts: restMoney(order.discountCents),
     total_discounts_set: moneySet(order.discountCents, currency),
     total_line_items_price: restMoney(lineItemsCents),
@@ -213,6 +240,7 @@ export function restOrder(shop: Shop, order: Order) {
               id: order.id + 50_000_000,
               carrier_identifier: null,
               code: "Standard",
+              current_discounted_price_set: moneySet(order.shippingCents, currency),
               discounted_price: restMoney(order.shippingCents),
               discounted_price_set: moneySet(order.shippingCents, currency),
               is_removed: false,
@@ -227,6 +255,8 @@ export function restOrder(shop: Shop, order: Order) {
             },
           ]
         : [],
+    returns: [],
+    line_item_groups: [],
   };
 }
 

@@ -1,0 +1,141 @@
+// The stand-in as its own process:
+//   node tests/shopify-standin/main.ts --app-url http://localhost:3000 --api-key KEY --api-secret SECRET \
+//     --shop acme:1000:3000 --shop globex:200:600:EUR --install
+// Prints its URL and each shop's admin-frame URL, then a machine-readable STANDIN_READY line;
+// exits cleanly on SIGINT/SIGTERM.
+import { parseArgs } from "node:util";
+import { startShopifyStandIn } from "./index.ts";
+import type { SeedShopOptions } from "./index.ts";
+
+const HELP = `Usage: node tests/shopify-standin/main.ts [options]
+
+  --port <n>               port to listen on (env STANDIN_PORT; default 0 = any free port)
+  --host <addr>            interface (env STANDIN_HOST; default 127.0.0.1)
+  --app-url <url>          the app's URL (env SHOPIFY_APP_URL); webhooks go to <url>/webhooks
+  --api-key <key>          the app's API key / client id (env SHOPIFY_API_KEY)
+  --api-secret <secret>    the app's API secret (env SHOPIFY_API_SECRET)
+  --app-handle <handle>    app handle in admin URLs (env STANDIN_APP_HANDLE; default recur)
+  --time-scale <x>         multiplies Shopify's delays, e.g. 0.001 (env STANDIN_TIME_SCALE; default 1)
+  --shop <spec>            a shop to seed, repeatable: handle[:customers[:orders[:currency]]]
+                           (env STANDIN_SHOPS, comma-separated; default demo:200:600)
+  --seed <n>               data seed (env STANDIN_SEED; default 1)
+  --install                install the app on the seeded shops and print offline tokens
+                           (env STANDIN_INSTALL=1); without it the merchant installs it by opening the app
+  --bulk-rate <n>          bulk objects per second (env STANDIN_BULK_RATE; default 20000)
+  --bulk-mode <auto|manual> (env STANDIN_BULK_MODE; default auto)
+  --webhook-timeout-ms <n> (env STANDIN_WEBHOOK_TIMEOUT_MS; default 5000)
+  --quiet                  no log lines
+  --help
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${HELP}`);
+  process.exit(2);
+}
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string" },
+    host: { type: "string" },
+    "app-url": { type: "string" },
+    "api-key": { type: "string" },
+    "api-secret": { type: "string" },
+    "app-handle": { type: "string" },
+    "time-scale": { type: "string" },
+    shop: { type: "string", multiple: true },
+    seed: { type: "string" },
+    install: { type: "boolean" },
+    "bulk-rate": { type: "string" },
+    "bulk-mode": { type: "string" },
+    "webhook-timeout-ms": { type: "string" },
+    quiet: { type: "boolean" },
+    help: { type: "boolean" },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+const env = process.env;
+function number(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n)) fail(`${name} must be a number`);
+  return n;
+}
+
+const appUrl = values["app-url"] ?? env.SHOPIFY_APP_URL;
+const apiKey = values["api-key"] ?? env.SHOPIFY_API_KEY;
+const apiSecret = values["api-secret"] ?? env.SHOPIFY_API_SECRET;
+if (!appUrl) fail("Missing --app-url (or SHOPIFY_APP_URL)");
+if (!apiKey) fail("Missing --api-key (or SHOPIFY_API_KEY)");
+if (!apiSecret) fail("Missing --api-secret (or SHOPIFY_API_SECRET)");
+
+const seed = number(values.seed ?? env.STANDIN_SEED, "--seed", 1);
+const install = values.install ?? env.STANDIN_INSTALL === "1";
+const specs = values.shop ?? (env.STANDIN_SHOPS ?? "demo:200:600").split(",").filter(Boolean);
+const shops: SeedShopOptions[] = specs.map((spec) => {
+  const [shop = "", customers, orders, currencyCode] = spec.split(":");
+  return {
+    shop,
+    customers: number(customers, "--shop customers", 200),
+    orders: number(orders, "--shop orders", 600),
+    currencyCode: currencyCode || undefined,
+    seed,
+    install,
+  };
+});
+const bulkMode = values["bulk-mode"] ?? env.STANDIN_BULK_MODE ?? "auto";
+if (bulkMode !== "auto" && bulkMode !== "manual") fail("--bulk-mode must be auto or manual");
+const log = values.quiet
+  ? undefined
+  : (message: string) => process.stderr.write(`[stand-in] ${message}\n`);
+
+const standIn = await startShopifyStandIn({
+  port: number(values.port ?? env.STANDIN_PORT, "--port", 0),
+  host: values.host ?? env.STANDIN_HOST ?? "127.0.0.1",
+  appUrl,
+  apiKey,
+  apiSecret,
+  appHandle: values["app-handle"] ?? env.STANDIN_APP_HANDLE,
+  timeScale: number(values["time-scale"] ?? env.STANDIN_TIME_SCALE, "--time-scale", 1),
+  webhookTimeoutMs: number(
+    values["webhook-timeout-ms"] ?? env.STANDIN_WEBHOOK_TIMEOUT_MS,
+    "--webhook-timeout-ms",
+    5_000,
+  ),
+  bulk: {
+    mode: bulkMode,
+    objectsPerSecond: number(values["bulk-rate"] ?? env.STANDIN_BULK_RATE, "--bulk-rate", 20_000),
+  },
+  seed,
+  log,
+});
+
+const seeded = [];
+for (const shop of shops) seeded.push(await standIn.seedShop(shop));
+
+const lines = [`Shopify stand-in listening on ${standIn.url} (app ${appUrl})`];
+for (const s of seeded) {
+  lines.push(
+    `  ${s.shop}  ${s.name} (${s.currencyCode}): ${s.customers} customers, ${s.orders} orders`,
+  );
+  lines.push(`    admin: ${s.adminUrl}`);
+  if (s.accessToken) lines.push(`    offline access token: ${s.accessToken}`);
+}
+lines.push(`  control API: ${standIn.url}/_standin/…  (see tests/shopify-standin/README.md)`);
+process.stdout.write(`${lines.join("\n")}\n`);
+process.stdout.write(`STANDIN_READY ${JSON.stringify({ url: standIn.url, shops: seeded })}\n`);
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  log?.(`${signal}: closing`);
+  await standIn.close();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -18,7 +18,7 @@ export default defineConfig({
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
           globalSetup: ["tests/setup/global-database.ts"],
-          setupFiles: ["tests/setup/database-per-file.ts"],
+          setupFiles: ["tests/setup/database-per-file.ts", "tests/setup/standin-per-file.ts"],
         },
       },
     ],

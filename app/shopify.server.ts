@@ -15,6 +15,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import { pool, prisma } from "./db.server.ts";
 import { env } from "./env.server.ts";
 import { recordInstall } from "./lib/store/shops.server.ts";
+import { requestSync } from "./lib/sync/request.server.ts";
 import { logger } from "./logger.server.ts";
 
 /** The Admin API version of every call and webhook (shopify.app.toml says the same; a test checks). */
@@ -44,8 +45,10 @@ const shopify = shopifyApp({
   },
   hooks: {
     afterAuth: async ({ session }) => {
-      const { newlyInstalled } = await recordInstall(pool, session.shop, session.scope);
+      const { shop, newlyInstalled } = await recordInstall(pool, session.shop, session.scope);
       logger.info({ shop: session.shop, newlyInstalled }, "shop authenticated");
+      // A first install, or a reinstall, starts with a full sync of customers and orders.
+      if (newlyInstalled) await requestSync(pool, shop.id, "full");
     },
   },
 });

@@ -11,6 +11,9 @@ const delivery = z.object({ deliveryId: z.string().min(1) });
 export const taskCatalog = {
   // One task per kind of webhook (app/lib/webhooks/topics.ts maps topics to them).
   "customers.upsert": delivery,
+  "customers.purchasing-summary": delivery,
+  "customers.tags-added": delivery,
+  "customers.tags-removed": delivery,
   "customers.delete": delivery,
   "orders.upsert": delivery,
   "orders.delete": delivery,

@@ -1,7 +1,20 @@
 /** Recurring jobs. graphile-worker's cron schedules each once across any number of workers. */
 import { parseCronItems, type ParsedCronItem } from "graphile-worker";
+import { env } from "../env.server.ts";
 
 export const cronItems: ParsedCronItem[] = parseCronItems([
   // Dead letters, stale sync runs and crashed workers' jobs: found within a minute.
-  { task: "sweeper", match: "* * * * *", identifier: "sweeper", options: { backfillPeriod: 0 } },
+  {
+    task: "sweeper",
+    match: "* * * * *",
+    identifier: "sweeper",
+    options: { backfillPeriod: 0, maxAttempts: 1 },
+  },
+  // Incremental syncs that repair what missed webhooks left behind.
+  {
+    task: "reconcile",
+    match: env.RECONCILE_CRON,
+    identifier: "reconcile",
+    options: { backfillPeriod: 0, maxAttempts: 3 },
+  },
 ]);

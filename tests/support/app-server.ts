@@ -6,6 +6,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
+import { appPort } from "./standin.ts";
 
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 
@@ -19,7 +20,11 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-export async function startAppServer(routes: Record<string, RouteModule>): Promise<AppServer> {
+/** Listens on the port the file's Shopify stand-in delivers webhooks to, unless told another. */
+export async function startAppServer(
+  routes: Record<string, RouteModule>,
+  port: number = appPort(),
+): Promise<AppServer> {
   const server = http.createServer(async (incoming, outgoing) => {
     try {
       const url = new URL(incoming.url ?? "/", `http://${incoming.headers.host}`);
@@ -61,10 +66,10 @@ export async function startAppServer(routes: Record<string, RouteModule>): Promi
       outgoing.writeHead(500, { "Content-Type": "text/plain" }).end(String(error));
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${address.port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

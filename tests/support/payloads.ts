@@ -1,5 +1,6 @@
-/** REST-shaped webhook payloads (API 2026-10) for tests that send their own deliveries. */
+/** Webhook payloads as Shopify sends them (API 2026-10), for tests that send their own deliveries. */
 
+/** customers/create and customers/update: since 2025-01 without tags or order statistics. */
 export function restCustomer(id: number, updatedAt: string, fields: Record<string, unknown> = {}) {
   return {
     id,
@@ -9,15 +10,30 @@ export function restCustomer(id: number, updatedAt: string, fields: Record<strin
     last_name: "Lovelace",
     phone: null,
     state: "enabled",
-    tags: "vip, newsletter",
     verified_email: true,
-    orders_count: 1,
-    total_spent: "25.00",
-    currency: "EUR",
     created_at: "2024-01-01T00:00:00+00:00",
     updated_at: updatedAt,
     ...fields,
   };
+}
+
+export function purchasingSummary(
+  id: number,
+  occurredAt: string,
+  numberOfOrders: number,
+  amount: string,
+) {
+  return {
+    customerId: `gid://shopify/Customer/${id}`,
+    numberOfOrders,
+    amountSpent: { amount, currencyCode: "EUR" },
+    lastOrderId: null,
+    occurredAt,
+  };
+}
+
+export function tagsChanged(id: number, occurredAt: string, tags: string[]) {
+  return { customerId: `gid://shopify/Customer/${id}`, tags, occurredAt };
 }
 
 export function restOrder(

@@ -4,6 +4,7 @@
  */
 import { makeWorkerUtils, type WorkerUtils } from "graphile-worker";
 import type pg from "pg";
+import { enqueueJob } from "../../jobs/enqueue.server.ts";
 import { logger } from "../../logger.server.ts";
 import { DELIVERY_TASKS } from "../webhooks/topics.ts";
 
@@ -34,6 +35,22 @@ export async function deadLetterExhaustedJobs(pool: pg.Pool): Promise<number> {
   const deliveryJobs = jobs.filter(
     (job) => job.key && (DELIVERY_TASKS as string[]).includes(job.task_identifier),
   );
+  // A sync run whose poll or ingest job gave up ends failed, with the job's last error.
+  const syncJobs = jobs.flatMap((job) => {
+    const runId = /^sync-(?:poll|ingest):(\d+)$/.exec(job.key ?? "")?.[1];
+    return runId
+      ? [{ runId: Number(runId), error: job.last_error ?? "The job used up its attempts" }]
+      : [];
+  });
+  if (syncJobs.length > 0) {
+    await pool.query(
+      `UPDATE sync_runs AS r
+       SET status = 'failed', error_code = 'JOB_FAILED', finished_at = now(), error_message = j.error
+       FROM unnest($1::int[], $2::text[]) AS j(run_id, error)
+       WHERE r.id = j.run_id AND r.status = 'running'`,
+      [syncJobs.map((job) => job.runId), syncJobs.map((job) => job.error)],
+    );
+  }
   const { rowCount } = await pool.query(
     `UPDATE webhook_deliveries AS d
      SET status = 'dead_letter', processed_at = now(),
@@ -43,7 +60,7 @@ export async function deadLetterExhaustedJobs(pool: pg.Pool): Promise<number> {
     [deliveryJobs.map((job) => job.key), deliveryJobs.map((job) => job.last_error)],
   );
   for (const job of jobs) {
-    if (!deliveryJobs.includes(job)) {
+    if (!deliveryJobs.includes(job) && !/^sync-/.test(job.key ?? "")) {
       logger.error(
         { jobId: job.id, task: job.task_identifier, jobKey: job.key, lastError: job.last_error },
         "job used up its attempts",
@@ -83,6 +100,37 @@ export async function unlockCrashedWorkers(
     [workerIds],
   );
   return workerIds;
+}
+
+/**
+ * Sync runs the sweeper looks after: a running bulk operation whose poll chain broke is polled
+ * again (its finish webhook may have been lost); a run whose bulk operation never started is
+ * failed. Returns how many runs it touched.
+ */
+export async function repairSyncRuns(pool: pg.Pool, graceMinutes = 5): Promise<number> {
+  const { rows: unpolled } = await pool.query<{ id: number }>(
+    `SELECT r.id FROM sync_runs r
+     WHERE r.status = 'running' AND r.bulk_operation_id IS NOT NULL AND r.ingest_queued_at IS NULL
+       AND r.started_at < now() - make_interval(mins => $1)
+       AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs j WHERE j.key = 'sync-poll:' || r.id)`,
+    [graceMinutes],
+  );
+  for (const run of unpolled) {
+    await enqueueJob(
+      pool,
+      "sync.poll",
+      { syncRunId: run.id },
+      { jobKey: `sync-poll:${run.id}`, maxAttempts: 10 },
+    );
+  }
+  const { rowCount } = await pool.query(
+    `UPDATE sync_runs SET status = 'failed', error_code = 'NOT_STARTED', finished_at = now(),
+       error_message = 'Shopify never confirmed the bulk operation; failed by the sweeper'
+     WHERE status = 'running' AND bulk_operation_id IS NULL
+       AND started_at < now() - make_interval(mins => $1)`,
+    [graceMinutes],
+  );
+  return unpolled.length + (rowCount ?? 0);
 }
 
 /** Sync runs still `running` long after they should have finished end `failed`, saying why. */

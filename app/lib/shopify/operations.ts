@@ -40,6 +40,8 @@ export interface BulkOperation {
   rootObjectCount?: string;
   url: string | null;
   partialDataUrl: string | null;
+  createdAt: string;
+  completedAt: string | null;
 }
 
 export interface BulkOperationRunQueryResult {

@@ -1,70 +1,157 @@
 /**
  * The guarded upsert: the one place where customers and orders are written, by webhook tasks and
- * by the bulk ingest alike. Last write wins by Shopify's `updated_at`, so a late or replayed
+ * by the bulk ingest alike. Last write wins by Shopify's own timestamps, so a late or replayed
  * webhook, or a bulk snapshot older than what is stored, never overwrites newer data.
  *
- * A stored row is replaced when
- * - it is not a tombstone newer than the incoming version (a delete that came later wins), and
- * - its `shopify_updated_at` is older than the incoming one, or equal with different data.
- *   (Shopify's timestamps have one-second resolution: for two versions within one second, the
- *   one that arrives last wins, and a later reconciliation converges on Shopify's.)
- * An identical version is skipped, which also makes a replay or a second sync write nothing.
+ * A table's fields come in groups, each with its own version:
+ * - the resource's own fields, versioned by Shopify's `updated_at` (`shopify_updated_at`). Only a
+ *   newer version of these brings back a row whose tombstone (`deleted_at`) is older;
+ * - further groups that Shopify reports apart (a customer's purchasing summary, since API 2025-01);
+ * - merged columns, combined by a SQL function rather than replaced (a customer's tag clock).
+ * An incoming record may carry any of them; a group it does not carry (version NULL) is untouched.
  *
- * Personal fields of a row that customers/redact erased are never written again.
+ * A group is written when its incoming version is newer than the stored one, or equal with
+ * different data (Shopify's timestamps have one-second resolution: of two versions within a second,
+ * the one that arrives last wins, and a later reconciliation converges on Shopify's). Identical data
+ * is skipped, which makes a replay or a second sync write nothing. Nothing older than a tombstone is
+ * written. Personal fields of a row that customers/redact erased are never written again.
  */
 import type { Queryable } from "../../jobs/enqueue.server.ts";
 import type { CustomerRecord, LineItemRecord, OrderRecord } from "./records.ts";
 
+type SqlType = "text" | "bigint" | "int" | "boolean" | "numeric" | "timestamptz" | "jsonb";
+
 export interface Column<R> {
   name: string;
-  /** Element type of the array parameter that carries the column. */
-  type: "text" | "bigint" | "int" | "boolean" | "numeric" | "timestamptz";
+  /** Type of the value as it travels (array parameter element, staging column). */
+  type: SqlType;
   /** Erased by customers/redact, and never written into a redacted row. */
   personal?: boolean;
   value: (record: R) => string | number | boolean | null;
-  /** SQL turning the parameter's element (`src.<name>`) into the column's value. */
+  /** SQL turning the travelling value (`src.<name>`) into the column's value. */
   decode?: (source: string) => string;
 }
 
-/** Tags travel as one string joined by the ASCII unit separator, which Shopify's tags never hold. */
+interface Group<R> {
+  /** The column that versions the group; an incoming NULL means the record does not carry it. */
+  version: Column<R>;
+  fields: Column<R>[];
+}
+
+interface Merged<R> {
+  column: Column<R>;
+  /** SQL combining the stored and the incoming value. */
+  merge: (stored: string, incoming: string) => string;
+  /** Columns computed from the merged value. */
+  derived: { name: string; from: (merged: string) => string }[];
+}
+
+export interface ResourceSpec<R> {
+  table: string;
+  key: (record: R) => string;
+  /** The resource's own fields, versioned by shopify_updated_at. */
+  main: Group<R>;
+  extra: Group<R>[];
+  merged: Merged<R>[];
+}
+
+/** Tags of an order travel as one string joined by the ASCII unit separator (never in a tag). */
 const TAG_SEPARATOR = "\u001f";
-const tagsColumn = <R extends { tags: string[] }>(): Column<R> => ({
-  name: "tags",
-  type: "text",
-  value: (record) => record.tags.join(TAG_SEPARATOR),
-  decode: (source) => `string_to_array(${source}, E'\\x1f')`,
-});
 
-export const CUSTOMER_COLUMNS: Column<CustomerRecord>[] = [
-  { name: "email", type: "text", personal: true, value: (r) => r.email },
-  { name: "first_name", type: "text", personal: true, value: (r) => r.firstName },
-  { name: "last_name", type: "text", personal: true, value: (r) => r.lastName },
-  { name: "phone", type: "text", personal: true, value: (r) => r.phone },
-  { name: "state", type: "text", value: (r) => r.state },
-  tagsColumn<CustomerRecord>(),
-  { name: "verified_email", type: "boolean", value: (r) => r.verifiedEmail },
-  { name: "number_of_orders", type: "int", value: (r) => r.numberOfOrders },
-  { name: "amount_spent", type: "numeric", value: (r) => r.amountSpent },
-  { name: "currency_code", type: "text", value: (r) => r.currencyCode },
-  { name: "shopify_created_at", type: "timestamptz", value: (r) => r.shopifyCreatedAt },
-];
+const customerSpec: ResourceSpec<CustomerRecord> = {
+  table: "customers",
+  key: (r) => r.shopifyId,
+  main: {
+    version: {
+      name: "shopify_updated_at",
+      type: "timestamptz",
+      value: (r) => r.profile?.shopifyUpdatedAt ?? null,
+    },
+    fields: [
+      { name: "email", type: "text", personal: true, value: (r) => r.profile?.email ?? null },
+      {
+        name: "first_name",
+        type: "text",
+        personal: true,
+        value: (r) => r.profile?.firstName ?? null,
+      },
+      {
+        name: "last_name",
+        type: "text",
+        personal: true,
+        value: (r) => r.profile?.lastName ?? null,
+      },
+      { name: "phone", type: "text", personal: true, value: (r) => r.profile?.phone ?? null },
+      { name: "state", type: "text", value: (r) => r.profile?.state ?? null },
+      { name: "verified_email", type: "boolean", value: (r) => r.profile?.verifiedEmail ?? null },
+      {
+        name: "shopify_created_at",
+        type: "timestamptz",
+        value: (r) => r.profile?.shopifyCreatedAt ?? null,
+      },
+    ],
+  },
+  extra: [
+    {
+      version: {
+        name: "purchasing_summary_at",
+        type: "timestamptz",
+        value: (r) => r.purchasing?.at ?? null,
+      },
+      fields: [
+        {
+          name: "number_of_orders",
+          type: "int",
+          value: (r) => r.purchasing?.numberOfOrders ?? null,
+        },
+        { name: "amount_spent", type: "numeric", value: (r) => r.purchasing?.amountSpent ?? null },
+        { name: "currency_code", type: "text", value: (r) => r.purchasing?.currencyCode ?? null },
+      ],
+    },
+  ],
+  merged: [
+    {
+      column: {
+        name: "tag_clock",
+        type: "jsonb",
+        value: (r) => (r.tags ? JSON.stringify(r.tags) : null),
+      },
+      merge: (stored, incoming) => `recur_tag_clock_merge(${stored}, ${incoming})`,
+      derived: [{ name: "tags", from: (merged) => `recur_tags(${merged})` }],
+    },
+  ],
+};
 
-export const ORDER_COLUMNS: Column<OrderRecord>[] = [
-  { name: "name", type: "text", value: (r) => r.name },
-  { name: "email", type: "text", personal: true, value: (r) => r.email },
-  { name: "customer_shopify_id", type: "bigint", value: (r) => r.customerShopifyId },
-  { name: "shopify_created_at", type: "timestamptz", value: (r) => r.shopifyCreatedAt },
-  { name: "processed_at", type: "timestamptz", value: (r) => r.processedAt },
-  { name: "cancelled_at", type: "timestamptz", value: (r) => r.cancelledAt },
-  { name: "cancel_reason", type: "text", value: (r) => r.cancelReason },
-  { name: "financial_status", type: "text", value: (r) => r.financialStatus },
-  { name: "fulfillment_status", type: "text", value: (r) => r.fulfillmentStatus },
-  { name: "currency_code", type: "text", value: (r) => r.currencyCode },
-  { name: "total_price", type: "numeric", value: (r) => r.totalPrice },
-  { name: "subtotal_price", type: "numeric", value: (r) => r.subtotalPrice },
-  { name: "test", type: "boolean", value: (r) => r.test },
-  tagsColumn<OrderRecord>(),
-];
+const orderSpec: ResourceSpec<OrderRecord> = {
+  table: "orders",
+  key: (r) => r.shopifyId,
+  main: {
+    version: { name: "shopify_updated_at", type: "timestamptz", value: (r) => r.shopifyUpdatedAt },
+    fields: [
+      { name: "name", type: "text", value: (r) => r.name },
+      { name: "email", type: "text", personal: true, value: (r) => r.email },
+      { name: "customer_shopify_id", type: "bigint", value: (r) => r.customerShopifyId },
+      { name: "shopify_created_at", type: "timestamptz", value: (r) => r.shopifyCreatedAt },
+      { name: "processed_at", type: "timestamptz", value: (r) => r.processedAt },
+      { name: "cancelled_at", type: "timestamptz", value: (r) => r.cancelledAt },
+      { name: "cancel_reason", type: "text", value: (r) => r.cancelReason },
+      { name: "financial_status", type: "text", value: (r) => r.financialStatus },
+      { name: "fulfillment_status", type: "text", value: (r) => r.fulfillmentStatus },
+      { name: "currency_code", type: "text", value: (r) => r.currencyCode },
+      { name: "total_price", type: "numeric", value: (r) => r.totalPrice },
+      { name: "subtotal_price", type: "numeric", value: (r) => r.subtotalPrice },
+      { name: "test", type: "boolean", value: (r) => r.test },
+      {
+        name: "tags",
+        type: "text",
+        value: (r) => r.tags.join(TAG_SEPARATOR),
+        decode: (source) => `string_to_array(${source}, E'\\x1f')`,
+      },
+    ],
+  },
+  extra: [],
+  merged: [],
+};
 
 export type StagedLineItem = LineItemRecord & { orderShopifyId: string };
 
@@ -79,145 +166,180 @@ export const LINE_ITEM_COLUMNS: Column<StagedLineItem>[] = [
   { name: "price", type: "numeric", value: (r) => r.price },
 ];
 
+/** The values a record of the spec travels as, in order: the key, then every column. */
+export function travellingColumns<R>(spec: ResourceSpec<R>): Column<R>[] {
+  return [
+    { name: "shopify_id", type: "bigint", value: spec.key },
+    ...[spec.main, ...spec.extra].flatMap((group) => [...group.fields, group.version]),
+    ...spec.merged.map((merged) => merged.column),
+  ];
+}
+
+export const CUSTOMER_TRAVELLING = travellingColumns(customerSpec);
+export const ORDER_TRAVELLING = travellingColumns(orderSpec);
+
 /** Where the incoming versions come from: array parameters, or a staging table (bulk ingest). */
 type Source = { kind: "arrays" } | { kind: "staging"; table: string; where: string };
 
-/** The columns every resource table has around its own: the key and the version. */
-export function resourceColumns<R>(columns: Column<R>[]) {
-  return {
-    names: ["shopify_id", ...columns.map((c) => c.name), "shopify_updated_at"],
-    types: ["bigint", ...columns.map((c) => c.type), "timestamptz"],
-  };
-}
-
 /**
- * `INSERT ... SELECT ... FROM <source> ON CONFLICT ... DO UPDATE ... WHERE <guard>` for a table of
- * Shopify resources keyed by (shop_id, shopify_id). $1 is the shop id.
+ * `INSERT ... SELECT ... FROM <source> ON CONFLICT (shop_id, shopify_id) DO UPDATE ... WHERE
+ * <some group is newer>`. $1 is the shop id.
  */
-function guardedUpsertSql<R>(table: string, columns: Column<R>[], source: Source): string {
-  const { names, types } = resourceColumns(columns);
-  const decoded = [
-    "src.shopify_id",
-    ...columns.map((c) => (c.decode ? c.decode(`src.${c.name}`) : `src.${c.name}`)),
-    "src.shopify_updated_at",
-  ];
+function guardedUpsertSql<R>(spec: ResourceSpec<R>, source: Source): string {
+  const travelling = travellingColumns(spec);
   const from =
     source.kind === "arrays"
-      ? `unnest(${types.map((type, i) => `$${i + 2}::${type}[]`).join(", ")}) AS src(${names.join(", ")})`
+      ? `unnest(${travelling.map((c, i) => `$${i + 2}::${c.type}[]`).join(", ")})
+         AS src(${travelling.map((c) => c.name).join(", ")})`
       : // One version per id per statement (a row may not be touched twice): the newest.
         `(SELECT DISTINCT ON (shopify_id) * FROM ${source.table} WHERE ${source.where}
-          ORDER BY shopify_id, shopify_updated_at DESC) AS src`;
-  // The value a column takes when the row is written: personal fields stay erased once redacted.
+          ORDER BY shopify_id, ${spec.main.version.name} DESC NULLS LAST) AS src`;
+  const decoded = (c: Column<R>) => (c.decode ? c.decode(`src.${c.name}`) : `src.${c.name}`);
+
+  const groups = [spec.main, ...spec.extra];
+  const plain = groups.flatMap((group) => [...group.fields, group.version]);
+  const insertColumns = [
+    "shopify_id",
+    ...plain.map((c) => c.name),
+    ...spec.merged.flatMap((m) => [m.column.name, ...m.derived.map((d) => d.name)]),
+  ];
+  const insertValues = [
+    "src.shopify_id",
+    ...plain.map(decoded),
+    ...spec.merged.flatMap((m) => {
+      const value = `coalesce(src.${m.column.name}, '{}')`;
+      return [value, ...m.derived.map((d) => d.from(value))];
+    }),
+  ];
+
+  // The value a field takes when its group is written: personal fields stay erased once redacted.
   const incoming = (c: Column<R>) =>
     c.personal
       ? `CASE WHEN existing.redacted_at IS NULL THEN EXCLUDED.${c.name} END`
       : `EXCLUDED.${c.name}`;
+  const fieldsDiffer = (group: Group<R>) =>
+    `(${group.fields.map((c) => `existing.${c.name}`).join(", ")})
+       IS DISTINCT FROM (${group.fields.map(incoming).join(", ")})`;
+  const newer = (group: Group<R>, isMain: boolean) => {
+    const v = group.version.name;
+    return `(EXCLUDED.${v} IS NOT NULL
+        AND (existing.deleted_at IS NULL OR existing.deleted_at < EXCLUDED.${v})
+        AND (existing.${v} IS NULL OR existing.${v} < EXCLUDED.${v}
+          OR (existing.${v} = EXCLUDED.${v} AND (${isMain ? "existing.deleted_at IS NOT NULL OR " : ""}${fieldsDiffer(group)}))))`;
+  };
+  const conditions = groups.map((group, i) => ({ group, when: newer(group, i === 0) }));
+  const onlyMain = spec.extra.length === 0 && spec.merged.length === 0;
+  const assign = (column: string, value: string, when: string) =>
+    onlyMain
+      ? `${column} = ${value}`
+      : `${column} = CASE WHEN ${when} THEN ${value} ELSE existing.${column} END`;
+  const mergedValue = (m: Merged<R>) =>
+    m.merge(`existing.${m.column.name}`, `EXCLUDED.${m.column.name}`);
+
+  // Whether the row's data changes, not only a group's version: a newer version of the resource
+  // itself, other figures in another group, or other derived values of a merged column. Versions
+  // of the other groups move forward even when their data is the same (they must: a late message
+  // older than the latest snapshot may not win), but that is not a change.
+  const dataChanged = [
+    conditions[0]!.when,
+    ...conditions.slice(1).map(({ group, when }) => `(${when} AND ${fieldsDiffer(group)})`),
+    ...spec.merged.flatMap((m) =>
+      m.derived.map((d) => `${d.from(mergedValue(m))} IS DISTINCT FROM existing.${d.name}`),
+    ),
+  ].join("\n        OR ");
+
+  const sets = [
+    ...conditions.flatMap(({ group, when }) => [
+      ...group.fields.map((c) => assign(c.name, incoming(c), when)),
+      assign(group.version.name, `EXCLUDED.${group.version.name}`, when),
+    ]),
+    assign("deleted_at", "NULL", conditions[0]!.when),
+    ...spec.merged.flatMap((m) => [
+      `${m.column.name} = ${mergedValue(m)}`,
+      ...m.derived.map((d) => `${d.name} = ${d.from(mergedValue(m))}`),
+    ]),
+    // synced_at: when Recur last changed the row's data. RETURNING compares it with now() (the
+    // same throughout a transaction) to tell a change from a version that only moved forward.
+    onlyMain
+      ? "synced_at = now()"
+      : `synced_at = CASE WHEN ${dataChanged} THEN now() ELSE existing.synced_at END`,
+  ];
+  const anyChange = [
+    ...conditions.map(({ when }) => when),
+    ...spec.merged.map((m) => `${mergedValue(m)} IS DISTINCT FROM existing.${m.column.name}`),
+  ];
+
   return `
-    INSERT INTO ${table} AS existing (shop_id, ${names.join(", ")}, synced_at)
-    SELECT $1, ${decoded.join(", ")}, now()
+    INSERT INTO ${spec.table} AS existing (shop_id, ${insertColumns.join(", ")}, synced_at)
+    SELECT $1, ${insertValues.join(", ")}, now()
     FROM ${from}
     ON CONFLICT (shop_id, shopify_id) DO UPDATE SET
-      ${columns.map((c) => `${c.name} = ${incoming(c)}`).join(",\n      ")},
-      shopify_updated_at = EXCLUDED.shopify_updated_at,
-      deleted_at = NULL,
-      synced_at = EXCLUDED.synced_at
-    WHERE (existing.deleted_at IS NULL OR existing.deleted_at < EXCLUDED.shopify_updated_at)
-      AND (existing.shopify_updated_at IS NULL
-        OR existing.shopify_updated_at < EXCLUDED.shopify_updated_at
-        OR (existing.shopify_updated_at = EXCLUDED.shopify_updated_at
-          AND (existing.deleted_at IS NOT NULL
-            OR (${columns.map((c) => `existing.${c.name}`).join(", ")})
-               IS DISTINCT FROM (${columns.map(incoming).join(", ")}))))
-    RETURNING shopify_id::text`;
-}
-
-function columnArrays<R extends { shopifyId: string; shopifyUpdatedAt: string }>(
-  columns: Column<R>[],
-  records: R[],
-): unknown[] {
-  return [
-    records.map((r) => r.shopifyId),
-    ...columns.map((c) => records.map(c.value)),
-    records.map((r) => r.shopifyUpdatedAt),
-  ];
-}
-
-/** Keeps one record per id (the newest), so one statement never touches a row twice. */
-function newestPerId<R extends { shopifyId: string; shopifyUpdatedAt: string }>(records: R[]): R[] {
-  const byId = new Map<string, R>();
-  for (const record of records) {
-    const seen = byId.get(record.shopifyId);
-    if (!seen || Date.parse(seen.shopifyUpdatedAt) <= Date.parse(record.shopifyUpdatedAt)) {
-      byId.set(record.shopifyId, record);
-    }
-  }
-  return [...byId.values()];
+      ${sets.join(",\n      ")}
+    WHERE ${anyChange.join("\n       OR ")}
+    RETURNING shopify_id::text, synced_at = now() AS changed`;
 }
 
 export interface UpsertResult {
-  /** Ids of the rows written (inserted, or updated because the incoming version was newer). */
+  /** Ids of the rows written (inserted, or updated because something newer came in). */
   written: string[];
-  /** Records not written because the stored row was as new or newer. */
+  /** Records not written because what is stored was as new or newer. */
   skipped: number;
 }
 
-const UPSERT_CUSTOMERS = guardedUpsertSql("customers", CUSTOMER_COLUMNS, { kind: "arrays" });
-const UPSERT_ORDERS = guardedUpsertSql("orders", ORDER_COLUMNS, { kind: "arrays" });
+function arraysOf<R>(columns: Column<R>[], records: R[]): unknown[] {
+  return columns.map((c) => records.map(c.value));
+}
+
+/** A row the upsert touched; `changed` unless only a version moved forward. */
+interface UpsertedRow {
+  shopify_id: string;
+  changed: boolean;
+}
+
+const changedIds = (rows: UpsertedRow[]) =>
+  rows.filter((row) => row.changed).map((row) => row.shopify_id);
+
+/** Runs an upsert from array parameters and returns the ids of the rows whose data changed. */
+async function upsertFromArrays<R>(
+  db: Queryable,
+  spec: ResourceSpec<R>,
+  sql: string,
+  shopId: number,
+  records: R[],
+): Promise<string[]> {
+  if (records.length === 0) return [];
+  // One statement may not touch a row twice: batches from webhooks hold one record per id.
+  const ids = new Set(records.map(spec.key));
+  if (ids.size !== records.length) throw new Error(`${spec.table}: one record per id per batch`);
+  const { rows } = await db.query<UpsertedRow>(sql, [
+    shopId,
+    ...arraysOf(travellingColumns(spec), records),
+  ]);
+  return changedIds(rows);
+}
+
+const UPSERT_CUSTOMERS = guardedUpsertSql(customerSpec, { kind: "arrays" });
+const UPSERT_ORDERS = guardedUpsertSql(orderSpec, { kind: "arrays" });
 
 export async function upsertCustomers(
   db: Queryable,
   shopId: number,
   records: CustomerRecord[],
 ): Promise<UpsertResult> {
-  const unique = newestPerId(records);
-  if (unique.length === 0) return { written: [], skipped: 0 };
-  const { rows } = await db.query<{ shopify_id: string }>(UPSERT_CUSTOMERS, [
-    shopId,
-    ...columnArrays(CUSTOMER_COLUMNS, unique),
-  ]);
-  return { written: rows.map((row) => row.shopify_id), skipped: records.length - rows.length };
+  const written = await upsertFromArrays(db, customerSpec, UPSERT_CUSTOMERS, shopId, records);
+  return { written, skipped: records.length - written.length };
 }
 
-export const LINE_ITEM_NAMES = ["shopify_id", ...LINE_ITEM_COLUMNS.map((c) => c.name)];
+const LINE_ITEM_NAMES = ["shopify_id", ...LINE_ITEM_COLUMNS.map((c) => c.name)];
+export const LINE_ITEM_TRAVELLING: Column<StagedLineItem>[] = [
+  { name: "shopify_id", type: "bigint", value: (r) => r.shopifyId },
+  ...LINE_ITEM_COLUMNS,
+];
 const INSERT_LINE_ITEMS = `
   INSERT INTO order_line_items (shop_id, ${LINE_ITEM_NAMES.join(", ")})
   SELECT $1, src.* FROM unnest(
-    ${["bigint", ...LINE_ITEM_COLUMNS.map((c) => c.type)].map((type, i) => `$${i + 2}::${type}[]`).join(", ")}
+    ${LINE_ITEM_TRAVELLING.map((c, i) => `$${i + 2}::${c.type}[]`).join(", ")}
   ) AS src(${LINE_ITEM_NAMES.join(", ")})`;
-
-/**
- * Upserts orders; the line items of every order row written are replaced by the record's, in the
- * caller's transaction. Line items of orders that were not written are left alone.
- */
-export async function upsertOrders(
-  db: Queryable,
-  shopId: number,
-  records: OrderRecord[],
-): Promise<UpsertResult> {
-  const unique = newestPerId(records);
-  if (unique.length === 0) return { written: [], skipped: 0 };
-  const { rows } = await db.query<{ shopify_id: string }>(UPSERT_ORDERS, [
-    shopId,
-    ...columnArrays(ORDER_COLUMNS, unique),
-  ]);
-  const written = rows.map((row) => row.shopify_id);
-  const writtenIds = new Set(written);
-  const lineItems = new Map<string, StagedLineItem>();
-  for (const order of unique) {
-    if (!writtenIds.has(order.shopifyId)) continue;
-    for (const item of order.lineItems) {
-      lineItems.set(item.shopifyId, { ...item, orderShopifyId: order.shopifyId });
-    }
-  }
-  await replaceLineItems(db, shopId, written, {
-    sql: INSERT_LINE_ITEMS,
-    params: [
-      [...lineItems.keys()],
-      ...LINE_ITEM_COLUMNS.map((c) => [...lineItems.values()].map(c.value)),
-    ],
-  });
-  return { written, skipped: records.length - written.length };
-}
 
 /** Deletes the line items of the orders just written, then inserts their new ones. */
 async function replaceLineItems(
@@ -235,6 +357,29 @@ async function replaceLineItems(
 }
 
 /**
+ * Upserts orders; the line items of every order row written are replaced by the record's, in the
+ * caller's transaction. Line items of orders that were not written are left alone.
+ */
+export async function upsertOrders(
+  db: Queryable,
+  shopId: number,
+  records: OrderRecord[],
+): Promise<UpsertResult> {
+  const written = await upsertFromArrays(db, orderSpec, UPSERT_ORDERS, shopId, records);
+  const writtenIds = new Set(written);
+  const lineItems = records
+    .filter((order) => writtenIds.has(order.shopifyId))
+    .flatMap((order) =>
+      order.lineItems.map((item) => ({ ...item, orderShopifyId: order.shopifyId })),
+    );
+  await replaceLineItems(db, shopId, written, {
+    sql: INSERT_LINE_ITEMS,
+    params: arraysOf(LINE_ITEM_TRAVELLING, lineItems),
+  });
+  return { written, skipped: records.length - written.length };
+}
+
+/**
  * The bulk ingest's upserts: the same guard, reading the incoming versions from staging tables
  * (filled by COPY), one range of their sequence numbers at a time.
  */
@@ -243,17 +388,13 @@ export async function upsertStagedCustomers(
   shopId: number,
   staging: { table: string; fromSeq: number; toSeq: number },
 ): Promise<string[]> {
-  const sql = guardedUpsertSql("customers", CUSTOMER_COLUMNS, {
+  const sql = guardedUpsertSql(customerSpec, {
     kind: "staging",
     table: staging.table,
     where: "seq > $2 AND seq <= $3",
   });
-  const { rows } = await db.query<{ shopify_id: string }>(sql, [
-    shopId,
-    staging.fromSeq,
-    staging.toSeq,
-  ]);
-  return rows.map((row) => row.shopify_id);
+  const { rows } = await db.query<UpsertedRow>(sql, [shopId, staging.fromSeq, staging.toSeq]);
+  return changedIds(rows);
 }
 
 export async function upsertStagedOrders(
@@ -261,17 +402,14 @@ export async function upsertStagedOrders(
   shopId: number,
   staging: { orders: string; lineItems: string; fromSeq: number; toSeq: number },
 ): Promise<string[]> {
-  const sql = guardedUpsertSql("orders", ORDER_COLUMNS, {
+  const sql = guardedUpsertSql(orderSpec, {
     kind: "staging",
     table: staging.orders,
     where: "seq > $2 AND seq <= $3",
   });
-  const { rows } = await db.query<{ shopify_id: string }>(sql, [
-    shopId,
-    staging.fromSeq,
-    staging.toSeq,
-  ]);
-  const written = rows.map((row) => row.shopify_id);
+  // Orders have only their own fields: every row returned holds a newer version of the order.
+  const { rows } = await db.query<UpsertedRow>(sql, [shopId, staging.fromSeq, staging.toSeq]);
+  const written = changedIds(rows);
   await replaceLineItems(db, shopId, written, {
     sql: `INSERT INTO order_line_items (shop_id, ${LINE_ITEM_NAMES.join(", ")})
       SELECT DISTINCT ON (shopify_id) $1, ${LINE_ITEM_NAMES.join(", ")}

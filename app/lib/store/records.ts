@@ -5,21 +5,56 @@
  * string; enums use the GraphQL Admin API's values (PAID, FULFILLED, ENABLED, ...).
  */
 
-export interface CustomerRecord {
-  shopifyId: string;
+/** A customer's own fields, versioned by Shopify's updated_at. */
+export interface CustomerProfile {
   email: string | null;
   firstName: string | null;
   lastName: string | null;
   phone: string | null;
   state: string | null;
-  /** A set: stored sorted. */
-  tags: string[];
   verifiedEmail: boolean | null;
+  shopifyCreatedAt: string | null;
+  shopifyUpdatedAt: string;
+}
+
+/** What Shopify's customers/purchasing_summary reports (no longer in customer payloads). */
+export interface PurchasingSummary {
   numberOfOrders: number | null;
   amountSpent: string | null;
   currencyCode: string | null;
-  shopifyCreatedAt: string | null;
-  shopifyUpdatedAt: string;
+  /** When these figures were true. */
+  at: string;
+}
+
+/**
+ * Facts about a customer's tags, each with its time: a full list (snapshotAt set: tags not listed
+ * were absent then) or a change (customer.tags_added / customer.tags_removed).
+ */
+export interface TagClock {
+  snapshotAt?: string;
+  tags: Record<string, { present: boolean; at: string }>;
+}
+
+/**
+ * What one message tells about a customer: a bulk line carries all three parts; customers/update
+ * only the profile; purchasing_summary and the tag topics only theirs.
+ */
+export interface CustomerRecord {
+  shopifyId: string;
+  profile: CustomerProfile | null;
+  purchasing: PurchasingSummary | null;
+  tags: TagClock | null;
+}
+
+export function tagSnapshot(tags: string[], at: string): TagClock {
+  return {
+    snapshotAt: at,
+    tags: Object.fromEntries(normalizeTags(tags).map((tag) => [tag, { present: true, at }])),
+  };
+}
+
+export function tagChange(tags: string[], present: boolean, at: string): TagClock {
+  return { tags: Object.fromEntries(normalizeTags(tags).map((tag) => [tag, { present, at }])) };
 }
 
 export interface LineItemRecord {

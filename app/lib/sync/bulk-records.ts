@@ -6,6 +6,7 @@ import { z } from "zod";
 import {
   normalizeTags,
   parseGid,
+  tagSnapshot,
   type CustomerRecord,
   type LineItemRecord,
   type OrderRecord,
@@ -31,36 +32,51 @@ const count = z
   .union([z.string().regex(/^\d+$/), z.number().int().nonnegative()])
   .transform(Number);
 
-export const customerLine = z
-  .object({
-    id: gidOf("Customer"),
-    defaultEmailAddress: z.object({ emailAddress: nullableString }).nullish(),
-    firstName: nullableString,
-    lastName: nullableString,
-    defaultPhoneNumber: z.object({ phoneNumber: nullableString }).nullish(),
-    state: nullableString,
-    tags: z.array(z.string()),
-    verifiedEmail: z.boolean().nullish(),
-    numberOfOrders: count.nullish(),
-    amountSpent: money.nullish(),
-    createdAt: timestamp.nullish(),
-    updatedAt: timestamp,
-  })
-  .transform((line): CustomerRecord => ({
-    shopifyId: line.id,
-    email: line.defaultEmailAddress?.emailAddress ?? null,
-    firstName: line.firstName,
-    lastName: line.lastName,
-    phone: line.defaultPhoneNumber?.phoneNumber ?? null,
-    state: line.state,
-    tags: normalizeTags(line.tags),
-    verifiedEmail: line.verifiedEmail ?? null,
-    numberOfOrders: line.numberOfOrders ?? null,
-    amountSpent: line.amountSpent?.amount ?? null,
-    currencyCode: line.amountSpent?.currencyCode ?? null,
-    shopifyCreatedAt: line.createdAt ?? null,
-    shopifyUpdatedAt: line.updatedAt,
-  }));
+const customerLineSchema = z.object({
+  id: gidOf("Customer"),
+  defaultEmailAddress: z.object({ emailAddress: nullableString }).nullish(),
+  firstName: nullableString,
+  lastName: nullableString,
+  defaultPhoneNumber: z.object({ phoneNumber: nullableString }).nullish(),
+  state: nullableString,
+  tags: z.array(z.string()),
+  verifiedEmail: z.boolean().nullish(),
+  numberOfOrders: count.nullish(),
+  amountSpent: money.nullish(),
+  createdAt: timestamp.nullish(),
+  updatedAt: timestamp,
+});
+
+/**
+ * A customer line of a bulk result. Its purchasing summary and tags were read during the run, so
+ * they are dated no earlier than the run's start (`snapshotAt`), even if updatedAt is older:
+ * Shopify need not move a customer's updated_at when only its statistics change.
+ */
+export function customerLine(snapshotAt: string) {
+  return customerLineSchema.transform((line): CustomerRecord => {
+    const at = Date.parse(line.updatedAt) > Date.parse(snapshotAt) ? line.updatedAt : snapshotAt;
+    return {
+      shopifyId: line.id,
+      profile: {
+        email: line.defaultEmailAddress?.emailAddress ?? null,
+        firstName: line.firstName,
+        lastName: line.lastName,
+        phone: line.defaultPhoneNumber?.phoneNumber ?? null,
+        state: line.state,
+        verifiedEmail: line.verifiedEmail ?? null,
+        shopifyCreatedAt: line.createdAt ?? null,
+        shopifyUpdatedAt: line.updatedAt,
+      },
+      purchasing: {
+        numberOfOrders: line.numberOfOrders ?? null,
+        amountSpent: line.amountSpent?.amount ?? null,
+        currencyCode: line.amountSpent?.currencyCode ?? null,
+        at,
+      },
+      tags: tagSnapshot(line.tags, at),
+    };
+  });
+}
 
 export const orderLine = z
   .object({

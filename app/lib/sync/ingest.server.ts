@@ -18,10 +18,9 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { z } from "zod";
 import {
-  CUSTOMER_COLUMNS,
-  LINE_ITEM_COLUMNS,
-  ORDER_COLUMNS,
-  resourceColumns,
+  CUSTOMER_TRAVELLING,
+  LINE_ITEM_TRAVELLING,
+  ORDER_TRAVELLING,
   upsertStagedCustomers,
   upsertStagedOrders,
   type Column,
@@ -43,6 +42,8 @@ export interface IngestCounts {
 export interface IngestOptions {
   shopId: number;
   entity: SyncEntity;
+  /** When the bulk operation started reading (its createdAt): the earliest time of its data. */
+  snapshotAt: string;
   /** Called after each applied chunk with the counts so far. */
   onProgress?: (counts: IngestCounts) => Promise<void>;
   /** Records COPYed per statement while staging, and rows upserted per transaction. */
@@ -68,39 +69,26 @@ interface Stager {
   read(json: unknown): { values: CopyValue[] } | { reason: string };
 }
 
-function stager<R extends { shopifyId: string }>(
-  kind: Kind,
-  schema: z.ZodType<R>,
-  columns: Column<R>[],
-  withVersion: boolean,
-): Stager {
-  const spec = withVersion
-    ? resourceColumns(columns)
-    : {
-        names: ["shopify_id", ...columns.map((c) => c.name)],
-        types: ["bigint", ...columns.map((c) => c.type)],
-      };
+function stager<R>(kind: Kind, schema: z.ZodType<R>, columns: Column<R>[]): Stager {
   return {
     kind,
-    columns: spec.names.map((name, i) => [name, spec.types[i]!]),
+    columns: columns.map((c) => [c.name, c.type]),
     read(json) {
       const parsed = schema.safeParse(json);
       if (!parsed.success) return { reason: describe(parsed.error) };
-      const record = parsed.data;
-      const values: CopyValue[] = [record.shopifyId, ...columns.map((c) => c.value(record))];
-      if (withVersion)
-        values.push((record as unknown as { shopifyUpdatedAt: string }).shopifyUpdatedAt);
-      return { values };
+      return { values: columns.map((c) => c.value(parsed.data)) };
     },
   };
 }
 
 /** Which stager reads a line, by the type in the line's GID. */
-const STAGERS: Record<string, Stager> = {
-  Customer: stager("customers", customerLine, CUSTOMER_COLUMNS, true),
-  Order: stager("orders", orderLine, ORDER_COLUMNS as Column<z.output<typeof orderLine>>[], true),
-  LineItem: stager("lineItems", lineItemLine, LINE_ITEM_COLUMNS, false),
-};
+function stagers(snapshotAt: string): Record<string, Stager> {
+  return {
+    Customer: stager("customers", customerLine(snapshotAt), CUSTOMER_TRAVELLING),
+    Order: stager("orders", orderLine, ORDER_TRAVELLING as Column<z.output<typeof orderLine>>[]),
+    LineItem: stager("lineItems", lineItemLine, LINE_ITEM_TRAVELLING),
+  };
+}
 
 const EXPECTED: Record<SyncEntity, Kind[]> = {
   customers: ["customers"],
@@ -153,7 +141,8 @@ export async function ingestBulkResult(
     if (counts.rejections.length < 5) counts.rejections.push(`line ${line}: ${reason}`);
   };
   const expected = EXPECTED[options.entity];
-  for (const found of Object.values(STAGERS)) {
+  const byType = stagers(options.snapshotAt);
+  for (const found of Object.values(byType)) {
     if (expected.includes(found.kind)) await client.query(stagingDdl(found));
   }
 
@@ -175,7 +164,7 @@ export async function ingestBulkResult(
       continue;
     }
     const id = (json as { id?: unknown } | null)?.id;
-    const stager = typeof id === "string" ? STAGERS[parseGid(id)?.type ?? ""] : undefined;
+    const stager = typeof id === "string" ? byType[parseGid(id)?.type ?? ""] : undefined;
     if (!stager || !expected.includes(stager.kind)) {
       reject(line, typeof id === "string" ? `unexpected object ${id}` : "no id");
       continue;

@@ -34,24 +34,7 @@ import {
   type SyncRunRow,
 } from "./runs.server.ts";
 
-export const SYNC_ENTITIES: SyncEntity[] = ["customers", "orders"];
-
 const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELED", "EXPIRED"]);
-
-/** Queues a sync of the shop's customers and orders (the admin's buttons, install, reconciliation). */
-export async function requestSync(db: Queryable, shopId: number, kind: SyncKind) {
-  for (const entity of SYNC_ENTITIES) {
-    await enqueueJob(
-      db,
-      "sync.start",
-      { shopId, kind, entity },
-      {
-        jobKey: `sync-start:${shopId}:${entity}`,
-        maxAttempts: 3,
-      },
-    );
-  }
-}
 
 export type StartOutcome =
   | { outcome: "started"; runId: number; bulkOperationId: string }
@@ -129,7 +112,7 @@ async function schedulePoll(db: Queryable, runId: number, ageMs = 0) {
   );
 }
 
-async function readBulkOperation(run: SyncRunRow): Promise<BulkOperation> {
+export async function readBulkOperation(run: SyncRunRow): Promise<BulkOperation> {
   const api = await adminApiFor(run.shopDomain);
   const { bulkOperation } = await api.request<{ bulkOperation: BulkOperation | null }>(
     BULK_OPERATION,
@@ -252,6 +235,7 @@ export async function ingestRun(runId: number): Promise<IngestCounts | undefined
     const counts = await ingestBulkResult(client, response.body, {
       shopId: run.shopId,
       entity: run.entity,
+      snapshotAt: operation.createdAt,
       onProgress: (progress) => recordCounts(pool, run.id, progress),
     });
     await recordCounts(pool, run.id, counts);

@@ -7,6 +7,7 @@ import { z } from "zod";
 import {
   normalizeTags,
   parseGid,
+  tagChange,
   type CustomerRecord,
   type LineItemRecord,
   type OrderRecord,
@@ -51,6 +52,11 @@ const nullableString = z
   .transform((value) => value ?? null);
 const upper = (value: string | null | undefined) => (value ? value.toUpperCase() : null);
 
+/**
+ * customers/create and customers/update. Since API 2025-01 these carry no tags and no order
+ * statistics (customer.tags_added/removed and customers/purchasing_summary do): the record carries
+ * the profile only, and the guarded upsert leaves the rest alone.
+ */
 export const customerPayload = z
   .object({
     email: nullableString,
@@ -58,11 +64,7 @@ export const customerPayload = z
     last_name: nullableString,
     phone: nullableString,
     state: z.enum(["disabled", "invited", "enabled", "declined"]).nullish(),
-    tags: z.string().nullish(),
     verified_email: z.boolean().nullish(),
-    orders_count: z.number().int().nonnegative().nullish(),
-    total_spent: money.nullish(),
-    currency: nullableString,
     created_at: timestamp.nullish(),
     updated_at: timestamp,
     ...idFields,
@@ -72,20 +74,61 @@ export const customerPayload = z
     if (id === undefined) return z.NEVER;
     return {
       shopifyId: id,
-      email: fields.email,
-      firstName: fields.first_name,
-      lastName: fields.last_name,
-      phone: fields.phone,
-      state: upper(fields.state),
-      tags: normalizeTags(fields.tags ?? ""),
-      verifiedEmail: fields.verified_email ?? null,
-      numberOfOrders: fields.orders_count ?? null,
-      amountSpent: fields.total_spent ?? null,
-      currencyCode: fields.currency,
-      shopifyCreatedAt: fields.created_at ?? null,
-      shopifyUpdatedAt: fields.updated_at,
+      profile: {
+        email: fields.email,
+        firstName: fields.first_name,
+        lastName: fields.last_name,
+        phone: fields.phone,
+        state: upper(fields.state),
+        verifiedEmail: fields.verified_email ?? null,
+        shopifyCreatedAt: fields.created_at ?? null,
+        shopifyUpdatedAt: fields.updated_at,
+      },
+      purchasing: null,
+      tags: null,
     };
   });
+
+const customerGid = z.string().transform((value, ctx) => {
+  const gid = parseGid(value);
+  if (gid?.type === "Customer") return gid.id;
+  ctx.addIssue({ code: "custom", message: "is not a Customer GID" });
+  return z.NEVER;
+});
+
+/** customers/purchasing_summary (API 2025-01 and later). */
+export const purchasingSummaryPayload = z
+  .object({
+    customerId: customerGid,
+    numberOfOrders: z
+      .union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)])
+      .transform(Number),
+    amountSpent: z.object({ amount: money, currencyCode: z.string() }).nullish(),
+    occurredAt: timestamp,
+  })
+  .transform((fields): CustomerRecord => ({
+    shopifyId: fields.customerId,
+    profile: null,
+    purchasing: {
+      numberOfOrders: fields.numberOfOrders,
+      amountSpent: fields.amountSpent?.amount ?? null,
+      currencyCode: fields.amountSpent?.currencyCode ?? null,
+      at: fields.occurredAt,
+    },
+    tags: null,
+  }));
+
+/** customer.tags_added and customer.tags_removed: which tags changed, and when. */
+export function tagsChangedPayload(present: boolean) {
+  return z
+    .object({ customerId: customerGid, tags: z.array(z.string()), occurredAt: timestamp })
+    .transform((fields): CustomerRecord => ({
+      shopifyId: fields.customerId,
+      profile: null,
+      purchasing: null,
+      tags: tagChange(fields.tags, present, fields.occurredAt),
+    }));
+}
 
 /** REST fulfillment_status (null, fulfilled, partial, restocked) as GraphQL's display status. */
 const FULFILLMENT_STATUS: Record<string, string> = {

@@ -8,6 +8,10 @@ export const TOPIC_TASKS = {
   "customers/create": "customers.upsert",
   "customers/update": "customers.upsert",
   "customers/delete": "customers.delete",
+  // Since API 2025-01 customer payloads carry neither order statistics nor tags; these do.
+  "customers/purchasing_summary": "customers.purchasing-summary",
+  "customer.tags_added": "customers.tags-added",
+  "customer.tags_removed": "customers.tags-removed",
   "orders/create": "orders.upsert",
   "orders/updated": "orders.upsert",
   "orders/delete": "orders.delete",

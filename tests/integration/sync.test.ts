@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pool } from "../../app/db.server.ts";
+import { requestSync } from "../../app/lib/sync/request.server.ts";
+import * as webhooks from "../../app/routes/webhooks.ts";
+import { startAppServer, type AppServer } from "../support/app-server.ts";
+import { compareWithGroundTruth } from "../support/ground-truth.ts";
+import { standIn } from "../support/standin.ts";
+import { seedInstalledShop, settleSyncs, syncRuns } from "../support/sync.ts";
+
+let app: AppServer;
+beforeAll(async () => {
+  app = await startAppServer({ "/webhooks": webhooks });
+});
+afterAll(() => app.close());
+
+describe("a full sync", () => {
+  it("ends with Recur's tables equal to the store, line items included", async () => {
+    const { domain, shopId } = await seedInstalledShop({
+      shop: "full-sync",
+      customers: 300,
+      orders: 900,
+    });
+    await requestSync(pool, shopId, "full");
+    await settleSyncs();
+
+    const runs = await syncRuns(shopId);
+    expect(runs.map((run) => [run.entity, run.kind, run.status])).toEqual([
+      ["customers", "full", "completed"],
+      ["orders", "full", "completed"],
+    ]);
+    const comparison = await compareWithGroundTruth(pool, domain, standIn().groundTruth(domain));
+    expect(comparison.differences).toEqual([]);
+    expect(comparison.counts.customers).toBe(300);
+    expect(comparison.counts.orders).toBe(900);
+    expect(runs.find((run) => run.entity === "customers")?.rows_written).toBe(300);
+
+    // A second full sync of the unchanged shop writes nothing and skips everything.
+    await requestSync(pool, shopId, "full");
+    await settleSyncs();
+    const second = (await syncRuns(shopId)).slice(2);
+    expect(second.map((run) => [run.entity, run.status, run.rows_written])).toEqual([
+      ["customers", "completed", 0],
+      ["orders", "completed", 0],
+    ]);
+    expect(second.find((run) => run.entity === "customers")?.rows_skipped).toBe(300);
+    expect(second.find((run) => run.entity === "orders")?.rows_skipped).toBe(900);
+  });
+});

@@ -165,17 +165,15 @@ describe("the parts of a customer Shopify reports apart (API 2025-01)", () => {
       present: fc.boolean(),
     });
     // Changes happen a minute apart in the generated order, and arrive in a shuffled one.
-    const changesAndArrival = fc
-      .array(change, { minLength: 1, maxLength: 8 })
-      .chain((changes) =>
-        fc.tuple(
-          fc.constant(changes),
-          fc.shuffledSubarray([...changes.keys()], {
-            minLength: changes.length,
-            maxLength: changes.length,
-          }),
-        ),
-      );
+    const changesAndArrival = fc.array(change, { minLength: 1, maxLength: 8 }).chain((changes) =>
+      fc.tuple(
+        fc.constant(changes),
+        fc.shuffledSubarray([...changes.keys()], {
+          minLength: changes.length,
+          maxLength: changes.length,
+        }),
+      ),
+    );
     await fc.assert(
       fc.asyncProperty(changesAndArrival, async ([changes, arrival]) => {
         id += 1;

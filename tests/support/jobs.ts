@@ -9,18 +9,25 @@ import { taskList } from "../../app/jobs/task-list.server.ts";
 
 const quietLogger = new Logger(() => () => {});
 
-export async function drainJobs({ retryFailures = true } = {}): Promise<void> {
+export async function drainJobs({
+  retryFailures = true,
+  tasks,
+}: { retryFailures?: boolean; tasks?: string[] } = {}): Promise<void> {
+  // With `tasks`, only those tasks' jobs run; the others wait for the next drain.
+  const list = tasks ? Object.fromEntries(tasks.map((name) => [name, taskList[name]!])) : taskList;
   for (let round = 0; round < 100; round++) {
     await runOnce({
       pgPool: pool,
-      taskList,
+      taskList: list,
       concurrency: 4,
       noHandleSignals: true,
       logger: quietLogger,
     });
     if (!retryFailures) return;
     const { rows } = await pool.query<{ id: string }>(
-      "SELECT id::text FROM graphile_worker.jobs WHERE attempts < max_attempts",
+      `SELECT id::text FROM graphile_worker.jobs
+       WHERE attempts > 0 AND attempts < max_attempts AND ($1::text[] IS NULL OR task_identifier = ANY($1))`,
+      [tasks ?? null],
     );
     if (rows.length === 0) return;
     // Their backoff has "elapsed": run them now (by the database's clock, which runOnce reads).

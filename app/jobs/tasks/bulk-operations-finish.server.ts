@@ -27,7 +27,12 @@ export const bulkOperationsFinish = defineDeliveryTask("bulk-operations.finish",
       return { status: "ignored", reason: `Sync run ${run.id} has already been finished` };
     }
     const operation = await readBulkOperation(run);
-    logFields.observation = await observeBulkOperation(client, run, operation);
+    const observation = await observeBulkOperation(client, run, operation);
+    logFields.observation = observation;
+    if (observation === "already settled") {
+      // Another finish (a twin delivery, or the poll) claimed the run first.
+      return { status: "ignored", reason: `Sync run ${run.id} has already been finished` };
+    }
     return { status: "processed" };
   },
 });

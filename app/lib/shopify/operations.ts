@@ -25,7 +25,7 @@ export const BULK_OPERATION = `#graphql
 
 export const STORE_COUNTS = `#graphql
   query RecurStoreCounts {
-    customersCount { count precision }
+    customersCount(limit: null) { count precision }
     ordersCount(limit: null) { count precision }
   }`;
 
@@ -49,4 +49,9 @@ export interface BulkOperationRunQueryResult {
     bulkOperation: { id: string; status: BulkOperationStatus } | null;
     userErrors: { field: string[] | null; message: string; code: string | null }[];
   };
+}
+
+export interface StoreCounts {
+  customersCount: { count: number; precision: "EXACT" | "AT_LEAST" };
+  ordersCount: { count: number; precision: "EXACT" | "AT_LEAST" };
 }

@@ -37,6 +37,8 @@ export interface IngestCounts {
   rejected: number;
   /** The first few reasons lines were rejected, for the sync log. */
   rejections: string[];
+  /** Rows tombstoned because a complete full snapshot no longer had them. */
+  deleted: number;
 }
 
 export interface IngestOptions {
@@ -44,6 +46,12 @@ export interface IngestOptions {
   entity: SyncEntity;
   /** When the bulk operation started reading (its createdAt): the earliest time of its data. */
   snapshotAt: string;
+  /**
+   * Set for a complete result of an unfiltered (full) query: rows the file does not have, and that
+   * nothing wrote since the run began, were deleted in Shopify without a webhook saying so. They
+   * are tombstoned at this time (the run's completedAt, when every row had been read).
+   */
+  absentMeansDeletedAt?: string;
   /** Called after each applied chunk with the counts so far. */
   onProgress?: (counts: IngestCounts) => Promise<void>;
   /** Records COPYed per statement while staging, and rows upserted per transaction. */
@@ -135,7 +143,14 @@ export async function ingestBulkResult(
   body: ReadableStream<Uint8Array>,
   options: IngestOptions,
 ): Promise<IngestCounts> {
-  const counts: IngestCounts = { lines: 0, written: 0, skipped: 0, rejected: 0, rejections: [] };
+  const counts: IngestCounts = {
+    lines: 0,
+    written: 0,
+    skipped: 0,
+    rejected: 0,
+    rejections: [],
+    deleted: 0,
+  };
   const reject = (line: number, reason: string) => {
     counts.rejected += 1;
     if (counts.rejections.length < 5) counts.rejections.push(`line ${line}: ${reason}`);
@@ -238,6 +253,51 @@ export async function ingestBulkResult(
     }
     await options.onProgress?.(counts);
   }
+
+  // 3. Deletions no webhook reported: only from a complete, unfiltered snapshot read cleanly (a
+  //    rejected line could be the row that looks absent).
+  if (options.absentMeansDeletedAt && counts.rejected === 0) {
+    counts.deleted = await tombstoneAbsent(client, options.shopId, options.entity, {
+      staged: table,
+      snapshotAt: options.snapshotAt,
+      deletedAt: options.absentMeansDeletedAt,
+    });
+    counts.written += counts.deleted;
+    await options.onProgress?.(counts);
+  }
   for (const kind of expected) await client.query(`DROP TABLE IF EXISTS ${STAGED[kind]}`);
   return counts;
+}
+
+/**
+ * Tombstones live rows of the shop that a full snapshot does not hold, when their stored version
+ * predates the snapshot (a row created or changed by a webhook during the run is not touched).
+ */
+async function tombstoneAbsent(
+  client: pg.PoolClient,
+  shopId: number,
+  entity: SyncEntity,
+  { staged, snapshotAt, deletedAt }: { staged: string; snapshotAt: string; deletedAt: string },
+): Promise<number> {
+  await client.query("BEGIN");
+  try {
+    const { rows } = await client.query<{ shopify_id: string }>(
+      `UPDATE ${entity} AS r SET deleted_at = $3, synced_at = now()
+       WHERE r.shop_id = $1 AND r.deleted_at IS NULL AND r.shopify_updated_at < $2
+         AND NOT EXISTS (SELECT 1 FROM ${staged} s WHERE s.shopify_id = r.shopify_id)
+       RETURNING r.shopify_id::text`,
+      [shopId, snapshotAt, deletedAt],
+    );
+    if (entity === "orders" && rows.length > 0) {
+      await client.query(
+        "DELETE FROM order_line_items WHERE shop_id = $1 AND order_shopify_id = ANY($2::bigint[])",
+        [shopId, rows.map((row) => row.shopify_id)],
+      );
+    }
+    await client.query("COMMIT");
+    return rows.length;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
 }

@@ -16,8 +16,10 @@ import { adminApiFor } from "../shopify/admin-api.server.ts";
 import {
   BULK_OPERATION,
   BULK_OPERATION_RUN_QUERY,
+  STORE_COUNTS,
   type BulkOperation,
   type BulkOperationRunQueryResult,
+  type StoreCounts,
 } from "../shopify/operations.ts";
 import { bulkQueryFor, updatedSince, type SyncEntity } from "./bulk-queries.ts";
 import { ingestBulkResult, type IngestCounts } from "./ingest.server.ts";
@@ -208,6 +210,38 @@ async function recordCounts(db: Queryable, runId: number, counts: IngestCounts) 
   );
 }
 
+/**
+ * After an incremental run, Recur should hold as many live rows as Shopify. A difference means a
+ * deletion (or a creation older than the run's window) that no webhook reported: a full sync of
+ * that entity, whose snapshot also finds deletions, settles it.
+ */
+async function checkCounts(run: SyncRunRow) {
+  const api = await adminApiFor(run.shopDomain);
+  const counts = await api.request<StoreCounts>(STORE_COUNTS);
+  const store = run.entity === "customers" ? counts.customersCount : counts.ordersCount;
+  const { rows } = await pool.query<{ live: number }>(
+    `SELECT count(*)::int AS live FROM ${run.entity}
+     WHERE shop_id = $1 AND deleted_at IS NULL AND shopify_updated_at IS NOT NULL`,
+    [run.shopId],
+  );
+  const live = rows[0]!.live;
+  if (store.precision === "EXACT" && store.count !== live) {
+    logger.warn(
+      { shop: run.shopDomain, entity: run.entity, shopify: store.count, recur: live },
+      "counts differ after an incremental sync; starting a full sync",
+    );
+    await enqueueJob(
+      pool,
+      "sync.start",
+      { shopId: run.shopId, kind: "full", entity: run.entity },
+      {
+        jobKey: `sync-start:${run.shopId}:${run.entity}`,
+        maxAttempts: 3,
+      },
+    );
+  }
+}
+
 /** The sync.ingest job: streams the run's result (or partial result) into Recur's tables. */
 export async function ingestRun(runId: number): Promise<IngestCounts | undefined> {
   const run = await findRun(pool, runId);
@@ -232,10 +266,15 @@ export async function ingestRun(runId: number): Promise<IngestCounts | undefined
   }
   const client = await pool.connect();
   try {
+    const complete = operation.status === "COMPLETED" && !partial;
     const counts = await ingestBulkResult(client, response.body, {
       shopId: run.shopId,
       entity: run.entity,
       snapshotAt: operation.createdAt,
+      absentMeansDeletedAt:
+        complete && run.kind === "full"
+          ? (operation.completedAt ?? new Date().toISOString())
+          : undefined,
       onProgress: (progress) => recordCounts(pool, run.id, progress),
     });
     await recordCounts(pool, run.id, counts);
@@ -247,6 +286,7 @@ export async function ingestRun(runId: number): Promise<IngestCounts | undefined
         : rejected;
     }
     await finishRun(pool, run.id, outcome);
+    if (complete && run.kind === "incremental") await checkCounts(run);
     logger.info(
       {
         shop: run.shopDomain,

@@ -15,9 +15,17 @@ import {
 } from "./lib/queue/heartbeat.server.ts";
 import { logger } from "./logger.server.ts";
 
+/**
+ * graphile-worker's own log lines, through Recur's logger. Its info lines (a line per job, with
+ * the whole job row) are debug here: the task wrapper logs one line per job already.
+ */
 const graphileLogger = new Logger((scope) => (level, message, meta) => {
-  const method = level === "warning" ? "warn" : level;
-  logger[method]({ graphileWorker: scope, ...meta }, message);
+  const method = level === "warning" ? "warn" : level === "info" ? "debug" : level;
+  const { job, ...rest } = (meta ?? {}) as { job?: { id?: string; task_identifier?: string } };
+  logger[method](
+    { graphileWorker: scope, jobId: job?.id, task: job?.task_identifier, ...rest },
+    message,
+  );
 });
 
 export interface WorkerOptions {

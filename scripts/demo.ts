@@ -1,0 +1,108 @@
+/**
+ * `npm run demo`: Recur on its embedded defaults, with a local Shopify stand-in in place of Shopify.
+ *
+ * Starts PostgreSQL (embedded under .data/postgres, unless DATABASE_URL is set), applies the
+ * migrations, builds the app if it changed, then runs the stand-in (a seeded demo shop), the web
+ * server and the worker. Open the printed admin URL: the stand-in plays Shopify admin, installs
+ * Recur by token exchange, and Recur's first full sync starts. Ctrl-C stops everything.
+ *
+ * Environment: PORT (3000), STANDIN_PORT (4300), DEMO_CUSTOMERS (2000), DEMO_ORDERS (6000).
+ */
+import { runMigrations } from "graphile-worker";
+import { DEFAULT_EMBEDDED, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
+import { migrateDeploy } from "./lib/prisma.ts";
+import {
+  buildIfStale,
+  startChild,
+  startStandInProcess,
+  waitForHttp,
+  type Child,
+} from "./lib/stack.ts";
+
+const port = Number(process.env.PORT ?? 3000);
+const standInPort = Number(process.env.STANDIN_PORT ?? 4300);
+const customers = Number(process.env.DEMO_CUSTOMERS ?? 2000);
+const orders = Number(process.env.DEMO_ORDERS ?? 6000);
+const shop = "recur-demo";
+const appUrl = `http://localhost:${port}`;
+// Development credentials, shared by the stand-in (which signs with them) and Recur.
+const apiKey = process.env.SHOPIFY_API_KEY ?? "recur-dev-api-key";
+const apiSecret = process.env.SHOPIFY_API_SECRET ?? "recur-dev-api-secret";
+
+const say = (message: string) => process.stdout.write(`[demo] ${message}\n`);
+const children: Child[] = [];
+let postgres: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+let stopping = false;
+
+async function stop(code: number) {
+  if (stopping) return;
+  stopping = true;
+  say("stopping…");
+  await Promise.allSettled(children.reverse().map((child) => child.stop("SIGTERM")));
+  await postgres?.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+
+try {
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    say(`starting the embedded PostgreSQL (${DEFAULT_EMBEDDED.dir})`);
+    postgres = await startEmbeddedPostgres(DEFAULT_EMBEDDED);
+    databaseUrl = postgres.url;
+  }
+  say("applying migrations");
+  await migrateDeploy(databaseUrl);
+  await runMigrations({ connectionString: databaseUrl });
+  say("building the app (if it changed)");
+  await buildIfStale();
+
+  const standIn = await startStandInProcess([
+    "--port",
+    String(standInPort),
+    "--app-url",
+    appUrl,
+    "--api-key",
+    apiKey,
+    "--api-secret",
+    apiSecret,
+    "--shop",
+    `${shop}:${customers}:${orders}`,
+    "--bulk-rate",
+    "2000",
+  ]);
+  children.push(standIn);
+  // The browser must see the admin and the app on one site (localhost), or it treats the app's
+  // frame as third-party and refuses it storage.
+  const standInUrl = standIn.url.replace("127.0.0.1", "localhost");
+
+  const env = {
+    NODE_ENV: "development",
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    SHOPIFY_APP_URL: appUrl,
+    SHOPIFY_API_KEY: apiKey,
+    SHOPIFY_API_SECRET: apiSecret,
+    SHOPIFY_STANDIN_URL: standInUrl,
+  };
+  children.push(startChild({ name: "worker", args: ["worker.ts"], env }));
+  children.push(startChild({ name: "web", args: ["server.ts"], env }));
+  await waitForHttp(`${appUrl}/healthz`);
+
+  say("");
+  say(`Recur is running at ${appUrl} (health: ${appUrl}/healthz)`);
+  say(`Open Shopify admin for the demo shop: ${standInUrl}/store/${shop}/apps/recur`);
+  say("Ctrl-C stops everything.");
+  for (const child of children) {
+    void child.exited.then((code) => {
+      if (!stopping) {
+        say(`${child.name} exited (${code}); stopping`);
+        void stop(1);
+      }
+    });
+  }
+} catch (error) {
+  process.stderr.write(`[demo] ${error instanceof Error ? error.message : String(error)}\n`);
+  await stop(1);
+}

@@ -1,0 +1,42 @@
+/**
+ * `npm run dev:web`: what `shopify app dev` runs (shopify.web.toml) against a real development
+ * store. Starts the embedded PostgreSQL unless DATABASE_URL is set, applies the migrations, then
+ * runs Vite's dev server and the worker (restarted when its files change). Shopify CLI provides
+ * SHOPIFY_API_KEY, SHOPIFY_API_SECRET, SHOPIFY_APP_URL and PORT.
+ */
+import path from "node:path";
+import { runMigrations } from "graphile-worker";
+import { DEFAULT_EMBEDDED, PROJECT_ROOT, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
+import { migrateDeploy } from "./lib/prisma.ts";
+import { startChild, type Child } from "./lib/stack.ts";
+
+const children: Child[] = [];
+let postgres: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+
+async function stop(code: number) {
+  await Promise.allSettled(children.map((child) => child.stop("SIGTERM")));
+  await postgres?.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+
+let databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) {
+  postgres = await startEmbeddedPostgres(DEFAULT_EMBEDDED);
+  databaseUrl = postgres.url;
+}
+await migrateDeploy(databaseUrl);
+await runMigrations({ connectionString: databaseUrl });
+
+const env = { DATABASE_URL: databaseUrl, NODE_ENV: "development" };
+const remix = path.join(PROJECT_ROOT, "node_modules", "@remix-run", "dev", "dist", "cli.js");
+children.push(startChild({ name: "web", args: [remix, "vite:dev"], env }));
+children.push(
+  startChild({
+    name: "worker",
+    args: ["--watch-path=app", "--watch-path=worker.ts", "worker.ts"],
+    env,
+  }),
+);
+for (const child of children) void child.exited.then(() => stop(1));

@@ -1,0 +1,198 @@
+/**
+ * Bulk ingest: a 1,000,000-line bulk result (100,000 customers; 300,000 orders with their line
+ * items) through Recur's ingest (stream, parse, stage, guarded upsert), next to PostgreSQL's COPY of
+ * the same rows into the same tables, in the same run. Each is run twice, alternating, on empty
+ * tables; the better of each pair counts (the machines are shared and noisy).
+ * Targets (issue 5): at least 0.4 × the COPY rate; peak RSS under 300 MB.
+ */
+import { spawn } from "node:child_process";
+import { createReadStream, createWriteStream } from "node:fs";
+import { createInterface } from "node:readline";
+import path from "node:path";
+import pg from "pg";
+import { customerLine, lineItemLine, orderLine } from "../app/lib/sync/bulk-records.ts";
+import {
+  CUSTOMER_TRAVELLING,
+  LINE_ITEM_TRAVELLING,
+  ORDER_TRAVELLING,
+  type Column,
+} from "../app/lib/store/guarded-upsert.server.ts";
+import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
+import { bulkFiles } from "./lib/bulk-files.ts";
+import { startBenchDatabase } from "./lib/database.ts";
+import { saveResult } from "./lib/report.ts";
+
+const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 300_000);
+
+function runChild(
+  script: string,
+  args: string[],
+  databaseUrl: string,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, script), ...args], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split("\n").pop()!))
+        : reject(new Error(`${script} exited ${code}`)),
+    );
+  });
+}
+
+/** The rows Recur would store, as COPY text, for the baseline (not timed). */
+async function toTsv(file: string, snapshotAt: string, shopId: number) {
+  const outputs = new Map<string, ReturnType<typeof createWriteStream>>();
+  const out = (table: string) => {
+    if (!outputs.has(table)) outputs.set(table, createWriteStream(`${file}.${table}.tsv`));
+    return outputs.get(table)!;
+  };
+  const value = (v: string | number | boolean | null) =>
+    v === null
+      ? "\\N"
+      : typeof v === "string"
+        ? v.replace(
+            /[\\\n\r\t]/g,
+            (c) => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c]!,
+          )
+        : String(v);
+  const row = <R>(columns: Column<R>[], record: R, extra: (string | number | boolean | null)[]) =>
+    [shopId, ...columns.map((c) => c.value(record)), ...extra].map(value).join("\t") + "\n";
+  const customers = customerLine(snapshotAt);
+  for await (const line of createInterface({ input: createReadStream(file) })) {
+    const json = JSON.parse(line) as { id: string };
+    if (json.id.includes("/Customer/")) {
+      const record = customers.parse(json);
+      // shop_id, travelling columns (tags arrive as the clock), the derived tags.
+      out("customers").write(
+        row(CUSTOMER_TRAVELLING, record, [
+          `{${Object.keys(record.tags!.tags)
+            .map((t) => JSON.stringify(t))
+            .join(",")}}`,
+        ]),
+      );
+    } else if (json.id.includes("/Order/")) {
+      const record = orderLine.parse(json);
+      const orderRow = [
+        shopId,
+        ...ORDER_TRAVELLING.map((c) =>
+          c.name === "tags"
+            ? `{${record.tags.map((t) => JSON.stringify(t)).join(",")}}`
+            : c.value(record as never),
+        ),
+      ];
+      out("orders").write(orderRow.map(value).join("\t") + "\n");
+    } else {
+      out("order_line_items").write(row(LINE_ITEM_TRAVELLING, lineItemLine.parse(json), []));
+    }
+  }
+  await Promise.all(
+    [...outputs.values()].map((stream) => new Promise((resolve) => stream.end(resolve))),
+  );
+}
+
+const COLUMNS = {
+  customers: `(shop_id, ${CUSTOMER_TRAVELLING.map((c) => c.name).join(", ")}, tags)`,
+  orders: `(shop_id, ${ORDER_TRAVELLING.map((c) => c.name).join(", ")})`,
+  order_line_items: `(shop_id, ${LINE_ITEM_TRAVELLING.map((c) => c.name).join(", ")})`,
+};
+
+const files = await bulkFiles(CUSTOMERS, ORDERS);
+const totalLines = files.customers.lines + files.orders.lines;
+console.log(
+  `bulk files: ${files.customers.lines} customer lines, ${files.orders.lines} order and line item lines`,
+);
+
+const database = await startBenchDatabase("bulk");
+const db = new pg.Client({ connectionString: database.url });
+await db.connect();
+try {
+  const { rows } = await db.query<{ id: number }>(
+    "INSERT INTO shops (domain) VALUES ('bench.myshopify.com') RETURNING id",
+  );
+  const shopId = rows[0]!.id;
+  await toTsv(files.customers.file, files.customers.createdAt, shopId);
+  await toTsv(files.orders.file, files.orders.createdAt, shopId);
+  const empty = () => db.query("TRUNCATE customers, orders, order_line_items");
+
+  const copies: number[] = [];
+  const ingests: { ms: number; maxRssMb: number; written: number; rejected: number }[] = [];
+  let copiedRows = 0;
+  for (let round = 0; round < 2; round++) {
+    await empty();
+    const copy = await runChild(
+      "bench/lib/copy-child.ts",
+      [
+        `customers ${COLUMNS.customers}=${files.customers.file}.customers.tsv`,
+        `orders ${COLUMNS.orders}=${files.orders.file}.orders.tsv`,
+        `order_line_items ${COLUMNS.order_line_items}=${files.orders.file}.order_line_items.tsv`,
+      ],
+      database.url,
+    );
+    copies.push(copy.ms as number);
+    copiedRows = copy.rows as number;
+
+    await empty();
+    await db.query("VACUUM ANALYZE customers, orders, order_line_items");
+    let ms = 0;
+    let maxRssMb = 0;
+    let written = 0;
+    let rejected = 0;
+    for (const [entity, info] of [
+      ["customers", files.customers],
+      ["orders", files.orders],
+    ] as const) {
+      const result = await runChild(
+        "bench/lib/ingest-child.ts",
+        [entity, info.file, String(shopId), info.createdAt],
+        database.url,
+      );
+      ms += result.ms as number;
+      maxRssMb = Math.max(maxRssMb, result.maxRssMb as number);
+      const counts = result.counts as { written: number; rejected: number };
+      written += counts.written;
+      rejected += counts.rejected;
+    }
+    ingests.push({ ms, maxRssMb, written, rejected });
+    console.log(
+      `round ${round + 1}: COPY ${Math.round(copy.ms as number)} ms, ingest ${Math.round(ms)} ms, peak RSS ${Math.round(maxRssMb)} MB`,
+    );
+  }
+
+  const copyRate = copiedRows / (Math.min(...copies) / 1000);
+  const best = ingests.reduce((a, b) => (a.ms <= b.ms ? a : b));
+  const ingestRate = totalLines / (best.ms / 1000);
+  const peakRss = Math.max(...ingests.map((i) => i.maxRssMb));
+  await saveResult({
+    benchmark: "bulk-ingest",
+    description: `${totalLines.toLocaleString("en-US")}-line bulk result (${CUSTOMERS.toLocaleString("en-US")} customers, ${ORDERS.toLocaleString("en-US")} orders with line items) into empty tables`,
+    figures: [
+      {
+        name: "records ingested per second",
+        value: ingestRate,
+        unit: "records/s",
+        baseline: { name: "PostgreSQL COPY of the same rows", value: copyRate },
+        target: { text: "≥ 0.4 × COPY", met: ingestRate >= 0.4 * copyRate },
+      },
+      { name: "ratio to COPY", value: ingestRate / copyRate, unit: "×" },
+      {
+        name: "peak RSS of the ingesting process",
+        value: peakRss,
+        unit: "MB",
+        target: { text: "< 300 MB", met: peakRss < 300 },
+      },
+    ],
+    notes: [
+      `rows written ${best.written.toLocaleString("en-US")}, lines rejected ${best.rejected}`,
+      `COPY ${copiedRows.toLocaleString("en-US")} rows in ${Math.round(Math.min(...copies))} ms; ingest ${Math.round(best.ms)} ms (best of 2 each)`,
+    ],
+  });
+} finally {
+  await db.end();
+  await database.stop();
+}

@@ -1,0 +1,151 @@
+/**
+ * Webhook intake: signed orders/updated webhooks posted at the built app (server.ts) over loopback
+ * with autocannon, each with its own webhook id, next to a bare node:http server that only verifies
+ * the HMAC, in the same run. Two loads: as fast as 32 connections go (accepted per second), and a
+ * fixed 1,000 per second (latency). The worker is not running: this is the intake alone.
+ * Targets (issue 4): at least 2,000 accepted per second; p99 under 50 ms at 1,000 per second.
+ */
+import { createHmac, randomUUID } from "node:crypto";
+import autocannon from "autocannon";
+import pg from "pg";
+import { buildIfStale, startChild, waitForHttp } from "../scripts/lib/stack.ts";
+import { restOrder } from "../tests/support/payloads.ts";
+import { startBenchDatabase } from "./lib/database.ts";
+import { freePort, peakRssMb } from "./lib/processes.ts";
+import { saveResult } from "./lib/report.ts";
+
+const SECRET = "bench-api-secret";
+const SHOP = "bench.myshopify.com";
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+
+const body = JSON.stringify(
+  restOrder(4200, "2026-11-20T10:00:00-05:00", {}, [
+    { id: 1, quantity: 1, price: "19.99" },
+    { id: 2, quantity: 2, price: "5.00" },
+    { id: 3, quantity: 1, price: "42.00" },
+  ]),
+);
+const hmac = createHmac("sha256", SECRET).update(body).digest("base64");
+
+async function load(url: string, options: { connections: number; overallRate?: number }) {
+  return autocannon({
+    url: `${url}/webhooks`,
+    connections: options.connections,
+    duration: DURATION,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    requests: [
+      {
+        method: "POST",
+        body,
+        setupRequest: (request) => ({
+          ...request,
+          headers: {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": "orders/updated",
+            "X-Shopify-Hmac-Sha256": hmac,
+            "X-Shopify-Shop-Domain": SHOP,
+            "X-Shopify-API-Version": "2026-10",
+            "X-Shopify-Webhook-Id": randomUUID(),
+            "X-Shopify-Event-Id": randomUUID(),
+            "X-Shopify-Triggered-At": new Date().toISOString(),
+          },
+        }),
+      },
+    ],
+  });
+}
+
+const summary = (result: autocannon.Result) => ({
+  accepted: result["2xx"],
+  others: result.non2xx + result.errors + result.timeouts,
+  perSecond: result["2xx"] / result.duration,
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+});
+
+const database = await startBenchDatabase("intake");
+const db = new pg.Client({ connectionString: database.url });
+await db.connect();
+await buildIfStale();
+const appPort = await freePort();
+const basePort = await freePort();
+const web = startChild({
+  name: "web",
+  args: ["server.ts"],
+  env: {
+    NODE_ENV: "production",
+    DATABASE_URL: database.url,
+    PORT: String(appPort),
+    SHOPIFY_API_KEY: "bench-api-key",
+    SHOPIFY_API_SECRET: SECRET,
+    SHOPIFY_APP_URL: `http://127.0.0.1:${appPort}`,
+    LOG_LEVEL: "info",
+  },
+  onLine: () => {},
+});
+const baseline = startChild({
+  name: "baseline",
+  args: ["bench/lib/hmac-server.ts", String(basePort), SECRET],
+  onLine: () => {},
+});
+try {
+  await db.query("INSERT INTO shops (domain) VALUES ($1)", [SHOP]);
+  await db.query(
+    `INSERT INTO sessions (id, shop, state, "isOnline", scope, "accessToken") VALUES ($1, $2, 'x', false, 'read_orders', 'shpat_bench')`,
+    [`offline_${SHOP}`, SHOP],
+  );
+  await waitForHttp(`http://127.0.0.1:${appPort}/healthz`);
+  await waitForHttp(`http://127.0.0.1:${basePort}/`).catch(() => {});
+
+  // Warm both up, then measure: the fastest each goes, then a fixed 1,000 per second.
+  const warmUp = summary(await load(`http://127.0.0.1:${appPort}`, { connections: 8 }));
+  const recurMax = summary(await load(`http://127.0.0.1:${appPort}`, { connections: 32 }));
+  const baseMax = summary(await load(`http://127.0.0.1:${basePort}`, { connections: 32 }));
+  const recurFixed = summary(
+    await load(`http://127.0.0.1:${appPort}`, { connections: 32, overallRate: 1000 }),
+  );
+  const baseFixed = summary(
+    await load(`http://127.0.0.1:${basePort}`, { connections: 32, overallRate: 1000 }),
+  );
+  const webPeak = peakRssMb(web.process.pid!);
+
+  const { rows } = await db.query<{ deliveries: number; jobs: number }>(
+    "SELECT (SELECT count(*) FROM webhook_deliveries)::int AS deliveries, (SELECT count(*) FROM graphile_worker.jobs)::int AS jobs",
+  );
+  const accepted = warmUp.accepted + recurMax.accepted + recurFixed.accepted;
+  await saveResult({
+    benchmark: "intake",
+    description: `signed orders/updated webhooks (${body.length} bytes) posted at server.ts over loopback, ${DURATION} s per load`,
+    figures: [
+      {
+        name: "accepted per second (32 connections)",
+        value: recurMax.perSecond,
+        unit: "webhooks/s",
+        baseline: { name: "node:http + HMAC only", value: baseMax.perSecond },
+        target: { text: "≥ 2,000/s", met: recurMax.perSecond >= 2000 },
+      },
+      {
+        name: "p50 latency at 1,000/s offered",
+        value: recurFixed.p50,
+        unit: "ms",
+        baseline: { name: "node:http + HMAC only", value: baseFixed.p50 },
+      },
+      {
+        name: "p99 latency at 1,000/s offered",
+        value: recurFixed.p99,
+        unit: "ms",
+        baseline: { name: "node:http + HMAC only", value: baseFixed.p99 },
+        target: { text: "< 50 ms", met: recurFixed.p99 < 50 },
+      },
+      { name: "peak RSS of the web process under load", value: webPeak, unit: "MB" },
+    ],
+    notes: [
+      `non-2xx or failed requests: Recur ${recurMax.others + recurFixed.others}, baseline ${baseMax.others + baseFixed.others}`,
+      `${accepted} webhooks answered 2xx (warm-up included): ${rows[0]!.deliveries} deliveries recorded, ${rows[0]!.jobs} jobs queued`,
+    ],
+  });
+} finally {
+  await Promise.allSettled([web.stop(), baseline.stop()]);
+  await db.end();
+  await database.stop();
+}

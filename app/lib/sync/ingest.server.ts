@@ -39,6 +39,9 @@ export interface IngestCounts {
   rejections: string[];
   /** Rows tombstoned because a complete full snapshot no longer had them. */
   deleted: number;
+  /** Milliseconds spent reading and staging the file, and applying the staged rows. */
+  stageMs: number;
+  applyMs: number;
 }
 
 export interface IngestOptions {
@@ -54,8 +57,7 @@ export interface IngestOptions {
   absentMeansDeletedAt?: string;
   /** Called after each applied chunk with the counts so far. */
   onProgress?: (counts: IngestCounts) => Promise<void>;
-  /** Records COPYed per statement while staging, and rows upserted per transaction. */
-  stageBatch?: number;
+  /** Rows upserted per transaction. */
   applyBatch?: number;
 }
 
@@ -120,10 +122,59 @@ function copyValue(value: CopyValue): string {
   );
 }
 
-async function copyInto(client: pg.PoolClient, kind: Kind, rows: string[]): Promise<void> {
-  if (rows.length === 0) return;
-  const stream = client.query(copyFrom(`COPY ${STAGED[kind]} FROM STDIN`));
-  await pipeline(Readable.from(rows), stream);
+/** One staging row in COPY text format. */
+function copyRow(seq: number, line: number, values: CopyValue[]): string {
+  let row = `${seq}\t${line}`;
+  for (const value of values) row += `\t${copyValue(value)}`;
+  return `${row}\n`;
+}
+
+const BATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Collects COPY rows of one staging table in two reusable buffers: one fills while the other is
+ * being copied. Row strings die young (they are copied into the buffer at once), so memory stays
+ * flat however large the file. COPYs on the connection are one at a time, in the order flushed.
+ */
+class StagingBatches {
+  private readonly buffers = [Buffer.allocUnsafe(BATCH_BYTES), Buffer.allocUnsafe(BATCH_BYTES)];
+  private current = 0;
+  private used = 0;
+  private readonly client: pg.PoolClient;
+  private readonly table: string;
+  private readonly queue: { last: Promise<void> };
+
+  constructor(client: pg.PoolClient, table: string, queue: { last: Promise<void> }) {
+    this.client = client;
+    this.table = table;
+    this.queue = queue;
+  }
+
+  async add(row: string): Promise<void> {
+    const bytes = Buffer.byteLength(row);
+    if (this.used + bytes > BATCH_BYTES) await this.flush();
+    if (bytes > BATCH_BYTES) {
+      await this.copy(Buffer.from(row)); // A single line larger than a batch: its own COPY.
+      return;
+    }
+    this.used += this.buffers[this.current]!.write(row, this.used);
+  }
+
+  async flush(): Promise<void> {
+    if (this.used === 0) return;
+    const chunk = this.buffers[this.current]!.subarray(0, this.used);
+    this.current = 1 - this.current;
+    this.used = 0;
+    await this.copy(chunk);
+  }
+
+  /** Waits for the COPY in flight (which frees this table's other buffer), then starts this one. */
+  private async copy(chunk: Buffer): Promise<void> {
+    await this.queue.last;
+    const stream = this.client.query(copyFrom(`COPY ${this.table} FROM STDIN`));
+    this.queue.last = pipeline(Readable.from([chunk]), stream);
+    this.queue.last.catch(() => {}); // Rethrown where it is awaited: the next copy, or the end.
+  }
 }
 
 function describe(error: z.ZodError): string {
@@ -150,20 +201,28 @@ export async function ingestBulkResult(
     rejected: 0,
     rejections: [],
     deleted: 0,
+    stageMs: 0,
+    applyMs: 0,
   };
+  const started = performance.now();
   const reject = (line: number, reason: string) => {
     counts.rejected += 1;
     if (counts.rejections.length < 5) counts.rejections.push(`line ${line}: ${reason}`);
   };
   const expected = EXPECTED[options.entity];
   const byType = stagers(options.snapshotAt);
+  // Staging lives in temporary tables; with PostgreSQL's default 8 MB of temp_buffers they spill to
+  // disk at once. (Takes effect when the session has not used temporary tables yet.)
+  await client.query("SET temp_buffers = '256MB'");
   for (const found of Object.values(byType)) {
     if (expected.includes(found.kind)) await client.query(stagingDdl(found));
   }
 
-  // 1. Stage.
-  const stageBatch = options.stageBatch ?? 5000;
-  const pending: Record<Kind, string[]> = { customers: [], orders: [], lineItems: [] };
+  // 1. Stage. One COPY runs while the next batch is parsed; never more than one is outstanding.
+  const queue = { last: Promise.resolve() };
+  const batches = Object.fromEntries(
+    expected.map((kind) => [kind, new StagingBatches(client, STAGED[kind], queue)]),
+  ) as Record<Kind, StagingBatches>;
   const staged: Record<Kind, number> = { customers: 0, orders: 0, lineItems: 0 };
   for await (const text of lines(body)) {
     const line = ++counts.lines;
@@ -190,15 +249,12 @@ export async function ingestBulkResult(
       continue;
     }
     staged[stager.kind] += 1;
-    pending[stager.kind].push(
-      [staged[stager.kind], line, ...read.values].map(copyValue).join("\t") + "\n",
-    );
-    if (pending[stager.kind].length >= stageBatch) {
-      await copyInto(client, stager.kind, pending[stager.kind]);
-      pending[stager.kind] = [];
-    }
+    await batches[stager.kind].add(copyRow(staged[stager.kind], line, read.values));
   }
-  for (const kind of expected) await copyInto(client, kind, pending[kind]);
+  for (const kind of expected) await batches[kind].flush();
+  await queue.last;
+
+  counts.stageMs = Math.round(performance.now() - started);
 
   // 2. Apply.
   const applyBatch = options.applyBatch ?? 5000;
@@ -266,6 +322,7 @@ export async function ingestBulkResult(
     await options.onProgress?.(counts);
   }
   for (const kind of expected) await client.query(`DROP TABLE IF EXISTS ${STAGED[kind]}`);
+  counts.applyMs = Math.round(performance.now() - started) - counts.stageMs;
   return counts;
 }
 

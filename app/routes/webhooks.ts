@@ -3,10 +3,11 @@
  * (shopify.app.toml). Verifies with Shopify's library, records the delivery and queues its job in
  * one statement, and answers at once; the worker does the work.
  *
- * 405 non-POST · 413 body over 1 MiB · 401 bad HMAC (nothing recorded) · 400 missing headers or a
- * body that is not JSON · 200 recorded (or already recorded).
+ * 405 non-POST · 413 body over 1 MiB · 401 bad HMAC (nothing recorded) · 400 missing headers, a
+ * body that is not JSON, or a shop that is not a myshopify.com domain · 200 recorded (or already).
  */
 import type { ActionFunctionArgs } from "@remix-run/node";
+import { InvalidShopError } from "@shopify/shopify-api";
 import { pool } from "../db.server.ts";
 import { priorityForDelivery } from "../lib/webhooks/fairness.server.ts";
 import { recordDelivery } from "../lib/webhooks/intake.server.ts";
@@ -15,6 +16,7 @@ import { logger } from "../logger.server.ts";
 import { authenticate } from "../shopify.server.ts";
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
 
 const plain = (status: number, message: string, headers: Record<string, string> = {}) =>
   new Response(message, {
@@ -48,11 +50,17 @@ export async function action({ request }: ActionFunctionArgs) {
     // body only after verifying it: a SyntaxError means a verified body that is not JSON.
     if (error instanceof Response) return error;
     if (error instanceof SyntaxError) return plain(400, "The webhook body is not JSON");
+    if (error instanceof InvalidShopError) {
+      return plain(400, "X-Shopify-Shop-Domain is not a Shopify shop domain");
+    }
     throw error;
   }
 
-  const headers = request.headers;
-  const topic = headers.get("X-Shopify-Topic")!;
+  // Shopify names shops by their myshopify.com domain; anything else is not a delivery from it.
+  if (!SHOP_DOMAIN.test(webhook.shop)) {
+    return plain(400, "X-Shopify-Shop-Domain is not a myshopify.com domain");
+  }
+  const topic = request.headers.get("X-Shopify-Topic")!;
   const triggeredAt = webhook.triggeredAt ? new Date(webhook.triggeredAt) : null;
   const result = await recordDelivery(
     pool,

@@ -50,6 +50,10 @@ const RECORD_DEAD_LETTER = `
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, 'dead_letter', $9, now())
   ON CONFLICT (id) DO NOTHING`;
 
+/** SQLSTATEs of valid JSON that jsonb refuses: 22P05 untranslatable character, 22P02 invalid
+ * escape, 54001 nesting too deep. */
+const UNSTORABLE_JSON = new Set(["22P05", "22P02", "54001"]);
+
 export async function recordDelivery(
   db: Pick<pg.Pool, "query">,
   delivery: VerifiedDelivery,
@@ -78,9 +82,10 @@ export async function recordDelivery(
     if (!rowCount) return { outcome: "duplicate" };
     return task ? { outcome: "queued", task } : { outcome: "ignored", reason: reason! };
   } catch (error) {
-    // Valid JSON that PostgreSQL's jsonb cannot hold (a \u0000 escape): keep the delivery's
-    // record, as a dead letter saying why, rather than lose it to a 500 and Shopify's retries.
-    if ((error as { code?: string }).code !== "22P05") throw error;
+    // Valid JSON that PostgreSQL's jsonb cannot hold (a \u0000 escape, a lone surrogate escape,
+    // nesting deeper than its stack allows): keep the delivery's record, as a dead letter saying
+    // why, rather than lose it to a 500 and Shopify's retries.
+    if (!UNSTORABLE_JSON.has((error as { code?: string }).code ?? "")) throw error;
     const why = `the payload cannot be stored: ${(error as Error).message}`;
     const { rowCount } = await db.query(RECORD_DEAD_LETTER, [
       ...headerValues,

@@ -9,7 +9,7 @@ import express from "express";
 import { pool } from "./app/db.server.ts";
 import { env } from "./app/env.server.ts";
 import { installQueueSchema } from "./app/lib/queue/schema.server.ts";
-import { logger } from "./app/logger.server.ts";
+import { flushLogs, logger } from "./app/logger.server.ts";
 
 installGlobals({ nativeFetch: true });
 
@@ -39,11 +39,17 @@ server.keepAliveTimeout = 65_000;
 
 let stopping = false;
 function shutdown(signal: NodeJS.Signals) {
-  if (stopping) process.exit(1);
+  if (stopping) {
+    flushLogs();
+    process.exit(1);
+  }
   stopping = true;
   logger.info({ signal }, "stopping web server");
   server.close(() => {
-    pool.end().finally(() => process.exit(0));
+    pool.end().finally(() => {
+      flushLogs();
+      process.exit(0);
+    });
   });
   server.closeIdleConnections();
 }

@@ -1,6 +1,6 @@
 /** `npm run worker`: the job worker as its own process. SIGTERM/SIGINT stop it gracefully. */
 import { pool } from "./app/db.server.ts";
-import { logger } from "./app/logger.server.ts";
+import { flushLogs, logger } from "./app/logger.server.ts";
 import { startWorker } from "./app/worker.server.ts";
 
 const worker = await startWorker();
@@ -10,12 +10,14 @@ async function shutdown(signal: NodeJS.Signals) {
   if (stopping) {
     logger.warn({ signal }, "second signal: failing running jobs so that they retry");
     await worker.kill();
+    flushLogs();
     process.exit(1);
   }
   stopping = true;
   logger.info({ signal }, "stopping worker: finishing running jobs");
   await worker.stop();
   await pool.end();
+  flushLogs();
   process.exit(0);
 }
 

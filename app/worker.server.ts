@@ -62,6 +62,17 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
     noHandleSignals: true,
     logger: graphileLogger,
     events,
+    preset: {
+      worker: {
+        // Fetch ready jobs in batches, and record completions in batches, instead of one
+        // round of graphile-worker's SQL per job (docs/decisions/005). A crashed worker's fetched
+        // jobs are unlocked through the heartbeats; a job run twice is harmless (every task is
+        // idempotent).
+        localQueue: { size: 25 },
+        completeJobBatchDelay: 2,
+        failJobBatchDelay: 2,
+      },
+    },
   });
 
   const stopHeartbeats = () => Promise.allSettled(heartbeats.map((heartbeat) => heartbeat.stop()));

@@ -17,6 +17,7 @@ const migrationsDir = path.join(PROJECT_ROOT, "prisma", "migrations");
 /** Objects the migrations create by hand because Prisma's schema language cannot express them. */
 const ONLY_IN_MIGRATIONS = [
   `index CREATE UNIQUE INDEX sync_runs_one_running_per_shop_entity ON public.sync_runs USING btree (shop_id, entity) WHERE (status = 'running'::sync_run_status)`,
+  `index CREATE UNIQUE INDEX webhook_deliveries_one_processed_per_event ON public.webhook_deliveries USING btree (shop_domain, event_id) WHERE ((status = 'processed'::delivery_status) AND (event_id IS NOT NULL))`,
 ];
 
 const scratch: string[] = [];

@@ -85,8 +85,9 @@ describe("a worker killed in the middle of a job", () => {
       ]),
     ).toEqual([{ first_name: "new" }]);
     expect(await query("SELECT 1 FROM graphile_worker.jobs WHERE key = 'crash-1'")).toEqual([]);
+    // The killed attempt rolled back with its connection: only the attempt that ended is counted.
     expect(await query("SELECT attempts FROM webhook_deliveries WHERE id = 'crash-1'")).toEqual([
-      { attempts: 2 },
+      { attempts: 1 },
     ]);
     expect(
       await query("SELECT worker_id FROM worker_heartbeats WHERE worker_id = $1", [

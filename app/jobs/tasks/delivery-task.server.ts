@@ -1,19 +1,24 @@
 /**
  * What every webhook task does around its own work:
  *
- * 1. marks the delivery `processing` (an already settled delivery is left alone);
+ in one transaction:
+ * 1. marks the delivery `processing` and counts the attempt (an already settled delivery is left
+ *    alone);
  * 2. parses the payload with the topic's schema: a payload that can never succeed becomes a dead
  *    letter at once, with the schema's complaint, without burning retries;
- * 3. in one transaction: skips a twin of an event already processed (same X-Shopify-Event-Id),
- *    checks the shop, does the task's writes, and settles the delivery `processed` or `ignored`;
- * 4. on error, rolls back, keeps the error on the delivery and lets graphile-worker retry. When the
- *    job has no attempts left, the sweeper turns the delivery into a dead letter.
+ * 3. checks the shop, does the task's writes, and settles the delivery `processed` or `ignored`.
+ *    At most one delivery of an event is `processed` (a partial unique index): a twin that loses
+ *    the race rolls back and is recorded `ignored`, naming the one processed.
+ * On error it rolls back, records the attempt and its error on the delivery (`processing`) and lets
+ * graphile-worker retry. When the job has no attempts left, the sweeper turns the delivery into a
+ * dead letter.
  */
 import type pg from "pg";
 import type { z } from "zod";
 import { pool } from "../../db.server.ts";
 import {
   deadLetter,
+  ONE_PROCESSED_PER_EVENT,
   processedTwin,
   recordFailure,
   settle,
@@ -21,7 +26,7 @@ import {
   type DeliveryOutcome,
   type DeliveryRow,
 } from "../../lib/store/deliveries.server.ts";
-import { findShopByDomain, type ShopRow } from "../../lib/store/shops.server.ts";
+import type { ShopRow } from "../../lib/store/shops.server.ts";
 import type { DeliveryTaskName } from "../../lib/webhooks/topics.ts";
 import { defineTask } from "../define-task.server.ts";
 
@@ -62,37 +67,20 @@ export function defineDeliveryTask<
 >(name: T, options: DeliveryTaskOptions<S, R>) {
   return defineTask(name, async ({ deliveryId }, { logFields }) => {
     logFields.deliveryId = deliveryId;
-    const delivery = await startProcessing(pool, deliveryId);
-    if (!delivery) {
-      logFields.outcome = "already settled";
-      return;
-    }
-    logFields.shop = delivery.shopDomain;
-    logFields.topic = delivery.topic;
-
-    const parsed = options.schema.safeParse(delivery.payload);
-    if (!parsed.success) {
-      const reason = `The ${delivery.topic} payload does not match Shopify's format: ${describeIssues(parsed.error)}`;
-      await deadLetter(pool, delivery.id, reason);
-      logFields.outcome = "dead_letter";
-      return;
-    }
-
     const client = await pool.connect();
     try {
-      await client.query("BEGIN");
-      const outcome = await processInTransaction(client, delivery, parsed.data, options, logFields);
-      await settle(client, delivery.id, outcome);
-      await client.query("COMMIT");
-      logFields.outcome = outcome.status;
-      if (outcome.status === "ignored") logFields.reason = outcome.reason;
+      // The attempt's transaction commits asynchronously: graphile-worker completes this job with a
+      // synchronous commit once the task returns, which flushes the log up to and past this
+      // transaction. A crash loses both or neither, and a lost job runs again.
+      logFields.outcome = await runDelivery(client, deliveryId, options, logFields);
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
-      await recordFailure(
-        pool,
-        delivery.id,
-        error instanceof Error ? error.message : String(error),
-      );
+      if (isConstraint(error, ONE_PROCESSED_PER_EVENT)) {
+        // A twin of this event settled first: this one's writes are undone, and it is ignored.
+        logFields.outcome = await ignoreTwin(client, deliveryId);
+        return;
+      }
+      await recordFailure(pool, deliveryId, error instanceof Error ? error.message : String(error));
       throw error;
     } finally {
       client.release();
@@ -100,37 +88,74 @@ export function defineDeliveryTask<
   });
 }
 
-async function processInTransaction<S extends z.ZodType, R extends ShopRule>(
+function isConstraint(error: unknown, constraint: string): boolean {
+  return (
+    (error as { code?: string; constraint?: string }).code === "23505" &&
+    (error as { constraint?: string }).constraint === constraint
+  );
+}
+
+async function ignoreTwin(client: pg.PoolClient, deliveryId: string): Promise<string> {
+  await client.query("BEGIN");
+  try {
+    const started = await startProcessing(client, deliveryId);
+    if (started) {
+      const twin = await processedTwin(client, started.delivery);
+      await settle(client, deliveryId, {
+        status: "ignored",
+        reason: `Same event as delivery ${twin ?? "(unknown)"}, already processed`,
+      });
+    }
+    await client.query("COMMIT");
+    return "ignored";
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}
+
+/** One attempt at a delivery, inside its transaction; returns what became of it. */
+async function runDelivery<S extends z.ZodType, R extends ShopRule>(
   client: pg.PoolClient,
-  delivery: DeliveryRow,
-  payload: z.output<S>,
+  deliveryId: string,
   options: DeliveryTaskOptions<S, R>,
   logFields: Record<string, unknown>,
-): Promise<DeliveryOutcome> {
-  if (delivery.eventId) {
-    // Twins of one event are settled one at a time, so exactly one of them does the work.
-    await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
-      `${delivery.shopDomain}/${delivery.eventId}`,
-    ]);
-    const twin = await processedTwin(client, delivery);
-    if (twin) {
-      return { status: "ignored", reason: `Same event as delivery ${twin}, already processed` };
-    }
+): Promise<string> {
+  const started = await startProcessing(client, deliveryId, { begin: true });
+  if (!started) {
+    await client.query("COMMIT");
+    return "already settled";
   }
-  const shop = await findShopByDomain(client, delivery.shopDomain);
+  const { delivery, shop } = started;
+  logFields.shop = delivery.shopDomain;
+  logFields.topic = delivery.topic;
+
+  const parsed = options.schema.safeParse(delivery.payload);
+  if (!parsed.success) {
+    const reason = `The ${delivery.topic} payload does not match Shopify's format: ${describeIssues(parsed.error)}`;
+    await deadLetter(client, delivery.id, reason);
+    await client.query("COMMIT");
+    return "dead_letter";
+  }
+  let outcome: DeliveryOutcome;
   if (options.shop === "installed" && shop?.state !== "installed") {
-    return {
+    outcome = {
       status: "ignored",
       reason: shop
         ? `${delivery.shopDomain} has uninstalled Recur`
         : `${delivery.shopDomain} has not installed Recur`,
     };
+  } else {
+    outcome = await options.process({
+      client,
+      delivery,
+      payload: parsed.data,
+      shop: shop as R extends "installed" ? ShopRow : ShopRow | undefined,
+      logFields,
+    });
   }
-  return options.process({
-    client,
-    delivery,
-    payload,
-    shop: shop as R extends "installed" ? ShopRow : ShopRow | undefined,
-    logFields,
-  });
+  // Settling `processed` is where a twin of the event meets the one-processed-per-event rule.
+  await settle(client, delivery.id, outcome, { commit: true });
+  if (outcome.status === "ignored") logFields.reason = outcome.reason;
+  return outcome.status;
 }

@@ -1,5 +1,7 @@
 /** Webhook deliveries: their status as their jobs move them along. Every query names its shop or id. */
+import pg from "pg";
 import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { ShopRow } from "./shops.server.ts";
 
 export interface DeliveryRow {
   id: string;
@@ -12,36 +14,82 @@ export interface DeliveryRow {
   attempts: number;
 }
 
+const { escapeLiteral } = pg;
+
 const DELIVERY_FIELDS = `id, event_id AS "eventId", topic, shop_domain AS "shopDomain",
   triggered_at AS "triggeredAt", received_at AS "receivedAt", payload, attempts`;
 
+type StartedRow = DeliveryRow & { shop: ShopRow | null };
+
 /**
- * Marks a delivery `processing` and counts the attempt. Returns nothing when the delivery is
- * already settled (processed, ignored, dead letter) or gone (erased by shop/redact).
+ * Marks a delivery `processing` and counts the attempt, in the caller's transaction (which holds
+ * the row until it ends), and reads its shop in the same statement. Returns nothing when the
+ * delivery is already settled (processed, ignored, dead letter) or gone (erased by shop/redact).
+ *
+ * With `begin`, the statement also opens that transaction, its commit asynchronous (see
+ * delivery-task.server.ts): one round trip instead of three, sent as one simple-protocol query with
+ * the id as a quoted literal.
  */
 export async function startProcessing(
   db: Queryable,
   deliveryId: string,
-): Promise<DeliveryRow | undefined> {
-  const { rows } = await db.query<DeliveryRow>(
-    `UPDATE webhook_deliveries SET status = 'processing', attempts = attempts + 1
-     WHERE id = $1 AND status IN ('received', 'processing')
-     RETURNING ${DELIVERY_FIELDS}`,
-    [deliveryId],
-  );
-  return rows[0];
+  { begin = false }: { begin?: boolean } = {},
+): Promise<{ delivery: DeliveryRow; shop: ShopRow | undefined } | undefined> {
+  const sql = (id: string) => `WITH delivery AS (
+       UPDATE webhook_deliveries SET status = 'processing', attempts = attempts + 1
+       WHERE id = ${id} AND status IN ('received', 'processing')
+       RETURNING ${DELIVERY_FIELDS})
+     SELECT delivery.*,
+       CASE WHEN s.id IS NOT NULL THEN json_build_object('id', s.id, 'domain', s.domain,
+         'state', s.state, 'installedAt', s.installed_at, 'uninstalledAt', s.uninstalled_at) END AS shop
+     FROM delivery LEFT JOIN shops s ON s.domain = delivery."shopDomain"`;
+  let rows: StartedRow[];
+  if (begin) {
+    const results = (await db.query(
+      `BEGIN; SET LOCAL synchronous_commit = off; ${sql(escapeLiteral(deliveryId))}`,
+    )) as unknown as pg.QueryResult<StartedRow>[];
+    rows = results[results.length - 1]!.rows;
+  } else {
+    rows = (await db.query<StartedRow>(sql("$1"), [deliveryId])).rows;
+  }
+  const row = rows[0];
+  if (!row) return undefined;
+  const { shop, ...delivery } = row;
+  return {
+    delivery,
+    shop: shop
+      ? {
+          ...shop,
+          installedAt: new Date(shop.installedAt),
+          uninstalledAt: shop.uninstalledAt ? new Date(shop.uninstalledAt) : null,
+        }
+      : undefined,
+  };
 }
 
 export type DeliveryOutcome = { status: "processed" } | { status: "ignored"; reason: string };
 
-/** Settles a delivery; called in the transaction that made its writes. */
-export async function settle(db: Queryable, deliveryId: string, outcome: DeliveryOutcome) {
-  await db.query(
+/**
+ * Settles a delivery; called in the transaction that made its writes. With `commit`, the same
+ * round trip commits that transaction (one simple-protocol query, values as quoted literals).
+ */
+export async function settle(
+  db: Queryable,
+  deliveryId: string,
+  outcome: DeliveryOutcome,
+  { commit = false }: { commit?: boolean } = {},
+) {
+  const reason = outcome.status === "ignored" ? outcome.reason : null;
+  const sql = (id: string, status: string, error: string) =>
     `UPDATE webhook_deliveries
-     SET status = $2::delivery_status, last_error = $3, processed_at = now()
-     WHERE id = $1`,
-    [deliveryId, outcome.status, outcome.status === "ignored" ? outcome.reason : null],
-  );
+     SET status = ${status}::delivery_status, last_error = ${error}, processed_at = now()
+     WHERE id = ${id}`;
+  if (commit) {
+    const literal = (value: string | null) => (value === null ? "NULL" : escapeLiteral(value));
+    await db.query(`${sql(literal(deliveryId), literal(outcome.status), literal(reason))}; COMMIT`);
+  } else {
+    await db.query(sql("$1", "$2", "$3"), [deliveryId, outcome.status, reason]);
+  }
 }
 
 export async function deadLetter(db: Queryable, deliveryId: string, reason: string) {
@@ -52,26 +100,33 @@ export async function deadLetter(db: Queryable, deliveryId: string, reason: stri
   );
 }
 
-/** Keeps the error of a failed attempt on the delivery; its job retries. */
+/**
+ * Records a failed attempt (its transaction rolled back, attempt count and all): the delivery is
+ * `processing` with the error, and its job retries.
+ */
 export async function recordFailure(db: Queryable, deliveryId: string, error: string) {
   await db.query(
-    "UPDATE webhook_deliveries SET last_error = $2 WHERE id = $1 AND status = 'processing'",
+    `UPDATE webhook_deliveries SET status = 'processing', attempts = attempts + 1, last_error = $2
+     WHERE id = $1 AND status IN ('received', 'processing')`,
     [deliveryId, error],
   );
 }
 
 /**
- * The delivery of the same event (X-Shopify-Event-Id) that was already processed, if any. Two
- * subscriptions to one topic deliver one event twice, under two webhook ids.
+ * At most one delivery of an event (X-Shopify-Event-Id) is `processed`: two subscriptions to one
+ * topic deliver one event twice, under two webhook ids. A partial unique index holds the rule; a
+ * twin that loses the race fails to settle with this constraint's name.
  */
+export const ONE_PROCESSED_PER_EVENT = "webhook_deliveries_one_processed_per_event";
+
+/** The processed delivery of the same event as this one. */
 export async function processedTwin(
   db: Queryable,
   delivery: Pick<DeliveryRow, "id" | "eventId" | "shopDomain">,
 ): Promise<string | undefined> {
-  if (!delivery.eventId) return undefined;
   const { rows } = await db.query<{ id: string }>(
     `SELECT id FROM webhook_deliveries
-     WHERE shop_domain = $1 AND event_id = $2 AND id <> $3 AND status = 'processed' LIMIT 1`,
+     WHERE shop_domain = $1 AND event_id = $2 AND id <> $3 AND status = 'processed'`,
     [delivery.shopDomain, delivery.eventId, delivery.id],
   );
   return rows[0]?.id;

@@ -335,26 +335,33 @@ export const LINE_ITEM_TRAVELLING: Column<StagedLineItem>[] = [
   { name: "shopify_id", type: "bigint", value: (r) => r.shopifyId },
   ...LINE_ITEM_COLUMNS,
 ];
-const INSERT_LINE_ITEMS = `
-  INSERT INTO order_line_items (shop_id, ${LINE_ITEM_NAMES.join(", ")})
-  SELECT $1, src.* FROM unnest(
-    ${LINE_ITEM_TRAVELLING.map((c, i) => `$${i + 2}::${c.type}[]`).join(", ")}
-  ) AS src(${LINE_ITEM_NAMES.join(", ")})`;
-
-/** Deletes the line items of the orders just written, then inserts their new ones. */
-async function replaceLineItems(
-  db: Queryable,
-  shopId: number,
-  writtenOrders: string[],
-  insert: { sql: string; params: unknown[] },
-) {
-  if (writtenOrders.length === 0) return;
-  await db.query(
-    "DELETE FROM order_line_items WHERE shop_id = $1 AND order_shopify_id = ANY($2::bigint[])",
-    [shopId, writtenOrders],
-  );
-  await db.query(insert.sql, [shopId, ...insert.params]);
+/**
+ * Replaces the line items of the orders just written, in one statement: upserts the new set, and
+ * deletes the orders' other line items. (The DELETE sees the statement's starting snapshot, so it
+ * never touches what the upsert wrote.) `incoming` is a SELECT of the new line items' columns,
+ * shop id first; the written orders' ids are parameter number `written`.
+ */
+function replaceLineItemsSql(incoming: string, written: number): string {
+  const columns = LINE_ITEM_NAMES.filter((name) => name !== "shopify_id");
+  return `
+    WITH incoming AS (
+      INSERT INTO order_line_items (shop_id, ${LINE_ITEM_NAMES.join(", ")})
+      ${incoming}
+      ON CONFLICT (shop_id, shopify_id) DO UPDATE SET
+        ${columns.map((name) => `${name} = EXCLUDED.${name}`).join(", ")}
+      RETURNING shopify_id)
+    DELETE FROM order_line_items AS old
+    WHERE old.shop_id = $1 AND old.order_shopify_id = ANY($${written}::bigint[])
+      AND old.shopify_id NOT IN (SELECT shopify_id FROM incoming)`;
 }
+
+/** From webhooks: the new line items arrive as array parameters. */
+const REPLACE_LINE_ITEMS = replaceLineItemsSql(
+  `SELECT $1, src.* FROM unnest(
+    ${LINE_ITEM_TRAVELLING.map((c, i) => `$${i + 2}::${c.type}[]`).join(", ")}
+  ) AS src(${LINE_ITEM_NAMES.join(", ")})`,
+  LINE_ITEM_TRAVELLING.length + 2,
+);
 
 /**
  * Upserts orders; the line items of every order row written are replaced by the record's, in the
@@ -372,10 +379,13 @@ export async function upsertOrders(
     .flatMap((order) =>
       order.lineItems.map((item) => ({ ...item, orderShopifyId: order.shopifyId })),
     );
-  await replaceLineItems(db, shopId, written, {
-    sql: INSERT_LINE_ITEMS,
-    params: arraysOf(LINE_ITEM_TRAVELLING, lineItems),
-  });
+  if (written.length > 0) {
+    await db.query(REPLACE_LINE_ITEMS, [
+      shopId,
+      ...arraysOf(LINE_ITEM_TRAVELLING, lineItems),
+      written,
+    ]);
+  }
   return { written, skipped: records.length - written.length };
 }
 
@@ -410,13 +420,15 @@ export async function upsertStagedOrders(
   // Orders have only their own fields: every row returned holds a newer version of the order.
   const { rows } = await db.query<UpsertedRow>(sql, [shopId, staging.fromSeq, staging.toSeq]);
   const written = changedIds(rows);
-  await replaceLineItems(db, shopId, written, {
-    sql: `INSERT INTO order_line_items (shop_id, ${LINE_ITEM_NAMES.join(", ")})
-      SELECT DISTINCT ON (shopify_id) $1, ${LINE_ITEM_NAMES.join(", ")}
-      FROM ${staging.lineItems} WHERE order_shopify_id = ANY($2::bigint[])
-      ORDER BY shopify_id`,
-    params: [written],
-  });
+  if (written.length > 0) {
+    const replace = replaceLineItemsSql(
+      `SELECT DISTINCT ON (shopify_id) $1, ${LINE_ITEM_NAMES.join(", ")}
+       FROM ${staging.lineItems} WHERE order_shopify_id = ANY($2::bigint[])
+       ORDER BY shopify_id`,
+      2,
+    );
+    await db.query(replace, [shopId, written]);
+  }
   return written;
 }
 

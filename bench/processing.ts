@@ -1,0 +1,143 @@
+/**
+ * Webhook processing: 20,000 recorded deliveries (orders/updated with line items, customers/update,
+ * customers/purchasing_summary, over 5,000 orders and 2,000 customers) turned into guarded upserts by
+ * Recur's worker process (worker.ts), end to end, next to graphile-worker running as many no-op jobs
+ * at the same concurrency, in the same run. Target (issue 4): at least 1,000 per second.
+ */
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { startChild } from "../scripts/lib/stack.ts";
+import { purchasingSummary, restCustomer, restOrder } from "../tests/support/payloads.ts";
+import { startBenchDatabase } from "./lib/database.ts";
+import { peakRssMb } from "./lib/processes.ts";
+import { saveResult } from "./lib/report.ts";
+
+const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 20_000);
+const CONCURRENCY = Number(process.env.WORKER_CONCURRENCY ?? 4);
+const SHOP = "bench.myshopify.com";
+
+function delivery(i: number) {
+  const at = new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString();
+  const kind = i % 10;
+  if (kind < 5) {
+    const id = 1 + (i % 5000);
+    return {
+      topic: "orders/updated",
+      task: "orders.upsert",
+      payload: restOrder(id, at, {}, [
+        { id: id * 10, quantity: 1 + (i % 3), price: "19.99" },
+        { id: id * 10 + 1, quantity: 1, price: "5.00" },
+      ]),
+    };
+  }
+  const customer = 1 + (i % 2000);
+  return kind < 8
+    ? {
+        topic: "customers/update",
+        task: "customers.upsert",
+        payload: restCustomer(customer, at, { first_name: `v${i}` }),
+      }
+    : {
+        topic: "customers/purchasing_summary",
+        task: "customers.purchasing-summary",
+        payload: purchasingSummary(customer, at, i % 7, "25.00"),
+      };
+}
+
+async function waitUntil(db: pg.Client, sql: string): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const { rows } = await db.query<{ done: boolean }>(sql);
+    if (rows[0]!.done) return performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const database = await startBenchDatabase("processing");
+const db = new pg.Client({ connectionString: database.url });
+await db.connect();
+try {
+  await db.query("INSERT INTO shops (domain) VALUES ($1)", [SHOP]);
+
+  // Baseline: as many no-op jobs, the same concurrency.
+  await db.query(
+    `SELECT graphile_worker.add_jobs(array_agg(ROW('bench.noop', '{}'::json, NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec))
+     FROM generate_series(1, $1)`,
+    [DELIVERIES],
+  );
+  const noop = startChild({
+    name: "noop",
+    args: ["bench/lib/noop-worker.ts", String(CONCURRENCY)],
+    env: { DATABASE_URL: database.url },
+    onLine: () => {},
+  });
+  const baselineMs = await waitUntil(db, "SELECT count(*) = 0 AS done FROM graphile_worker.jobs");
+  await noop.exited;
+
+  // Recur: recorded deliveries with their jobs, as the intake leaves them.
+  const batch = 2000;
+  for (let start = 0; start < DELIVERIES; start += batch) {
+    const items = Array.from({ length: Math.min(batch, DELIVERIES - start) }, (_, k) => ({
+      ...delivery(start + k),
+      id: randomUUID(),
+    }));
+    await db.query(
+      `WITH d AS (
+         INSERT INTO webhook_deliveries (id, event_id, topic, shop_domain, api_version, triggered_at, payload)
+         SELECT id, id, topic, $1, '2026-10', now(), payload::jsonb
+         FROM unnest($2::text[], $3::text[], $4::text[]) AS t(id, topic, payload) RETURNING id, topic)
+       SELECT graphile_worker.add_jobs(array_agg(ROW(t.task, json_build_object('deliveryId', d.id), NULL, NULL, 10::smallint, d.id, NULL, NULL)::graphile_worker.job_spec))
+       FROM d JOIN unnest($2::text[], $5::text[]) AS t(id, task) ON t.id = d.id`,
+      [
+        SHOP,
+        items.map((i) => i.id),
+        items.map((i) => i.topic),
+        items.map((i) => JSON.stringify(i.payload)),
+        items.map((i) => i.task),
+      ],
+    );
+  }
+  const worker = startChild({
+    name: "worker",
+    args: ["worker.ts"],
+    env: {
+      NODE_ENV: "production",
+      DATABASE_URL: database.url,
+      SHOPIFY_API_KEY: "bench",
+      SHOPIFY_API_SECRET: "bench",
+      LOG_LEVEL: "info",
+      WORKER_CONCURRENCY: String(CONCURRENCY),
+    },
+    onLine: process.env.BENCH_WORKER_LOG ? (line) => process.stderr.write(`${line}\n`) : () => {},
+  });
+  const recurMs = await waitUntil(
+    db,
+    "SELECT count(*) FILTER (WHERE status IN ('received', 'processing')) = 0 AS done FROM webhook_deliveries",
+  );
+  const workerPeak = peakRssMb(worker.process.pid!);
+  await worker.stop();
+
+  const { rows } = await db.query<{ status: string; n: number }>(
+    "SELECT status::text, count(*)::int AS n FROM webhook_deliveries GROUP BY 1 ORDER BY 1",
+  );
+  const perSecond = DELIVERIES / (recurMs / 1000);
+  const baselinePerSecond = DELIVERIES / (baselineMs / 1000);
+  await saveResult({
+    benchmark: "processing",
+    description: `${DELIVERIES.toLocaleString("en-US")} recorded deliveries processed by one worker process (concurrency ${CONCURRENCY})`,
+    figures: [
+      {
+        name: "webhooks processed per second",
+        value: perSecond,
+        unit: "webhooks/s",
+        baseline: { name: "graphile-worker no-op jobs", value: baselinePerSecond },
+        target: { text: "≥ 1,000/s", met: perSecond >= 1000 },
+      },
+      { name: "peak RSS of the worker process", value: workerPeak, unit: "MB" },
+    ],
+    notes: [`deliveries by status at the end: ${rows.map((r) => `${r.status} ${r.n}`).join(", ")}`],
+  });
+} finally {
+  await db.end();
+  await database.stop();
+}

@@ -1,0 +1,58 @@
+/**
+ * `npm run bench`: runs every benchmark (each in a process of its own, one after another) and
+ * writes docs/benchmarks.md from their results. `npm run bench -- intake processing` runs some.
+ */
+import { spawnSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
+import { format, loadResult, machine, type BenchResult } from "./lib/report.ts";
+
+const ALL = ["intake", "processing", "bulk-ingest", "full-sync", "admin-lists"];
+const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ALL;
+
+for (const name of chosen) {
+  console.log(`\n=== ${name}`);
+  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bench", `${name}.ts`)], {
+    stdio: "inherit",
+    cwd: PROJECT_ROOT,
+  });
+  if (result.status !== 0) {
+    console.error(`${name} failed (exit ${result.status})`);
+    process.exitCode = 1;
+  }
+}
+
+const results = (await Promise.all(ALL.map(loadResult))).filter((r): r is BenchResult =>
+  Boolean(r),
+);
+const m = machine();
+const lines = [
+  "# Benchmarks",
+  "",
+  "Written by `npm run bench` (bench/run-all.ts); each benchmark is a script in bench/ that measures",
+  "Recur next to a baseline in the same run, because these machines are shared and noisy. Figures are",
+  "from the last run of each benchmark; rerun to refresh.",
+  "",
+  `Machine: ${m.cpus}, ${m.memory}, ${m.os}, Node ${m.node}. Written ${new Date().toISOString().slice(0, 10)}.`,
+  "",
+];
+for (const result of results) {
+  lines.push(`## ${result.benchmark}`, "", result.description, "");
+  lines.push(
+    "| figure | Recur | baseline (same run) | target | met |",
+    "| --- | --- | --- | --- | --- |",
+  );
+  for (const figure of result.figures) {
+    const baseline = figure.baseline
+      ? `${format(figure.baseline.value)} ${figure.unit} (${figure.baseline.name})`
+      : "";
+    lines.push(
+      `| ${figure.name} | ${format(figure.value)} ${figure.unit} | ${baseline} | ${figure.target?.text ?? ""} | ${figure.target ? (figure.target.met ? "yes" : "**no**") : ""} |`,
+    );
+  }
+  if (result.notes?.length) lines.push("", ...result.notes.map((note) => `- ${note}`));
+  lines.push("");
+}
+await writeFile(path.join(PROJECT_ROOT, "docs", "benchmarks.md"), lines.join("\n"));
+console.log("\nwrote docs/benchmarks.md");

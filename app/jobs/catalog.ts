@@ -10,6 +10,7 @@ const delivery = z.object({ deliveryId: z.string().min(1) });
 
 export const taskCatalog = {
   // One task per kind of webhook (app/lib/webhooks/topics.ts maps topics to them).
+  "customers.create": delivery,
   "customers.upsert": delivery,
   "customers.purchasing-summary": delivery,
   "customers.tags-added": delivery,

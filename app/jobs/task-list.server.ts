@@ -3,21 +3,25 @@ import type { TaskList } from "graphile-worker";
 import type { TaskName } from "./catalog.ts";
 import { toGraphileTask, type TaskDefinition } from "./define-task.server.ts";
 import { appUninstalled } from "./tasks/app-uninstalled.server.ts";
-import { customersDataRequest, customersRedact, shopRedact } from "./tasks/compliance.server.ts";
 import { bulkOperationsFinish } from "./tasks/bulk-operations-finish.server.ts";
-import {
-  customersPurchasingSummary,
-  customersTagsAdded,
-  customersTagsRemoved,
-  customersUpsert,
-} from "./tasks/customers-upsert.server.ts";
+import { customersDataRequest } from "./tasks/customers-data-request.server.ts";
+import { customersDelete } from "./tasks/customers-delete.server.ts";
+import { customersPurchasingSummary } from "./tasks/customers-purchasing-summary.server.ts";
+import { customersRedact } from "./tasks/customers-redact.server.ts";
+import { customersTagsAdded } from "./tasks/customers-tags-added.server.ts";
+import { customersTagsRemoved } from "./tasks/customers-tags-removed.server.ts";
+import { customersCreate, customersUpsert } from "./tasks/customers-upsert.server.ts";
+import { ordersDelete } from "./tasks/orders-delete.server.ts";
 import { ordersUpsert } from "./tasks/orders-upsert.server.ts";
-import { customersDelete, ordersDelete } from "./tasks/resource-delete.server.ts";
 import { reconcile } from "./tasks/reconcile.server.ts";
+import { shopRedact } from "./tasks/shop-redact.server.ts";
 import { sweeper } from "./tasks/sweeper.server.ts";
-import { syncIngest, syncPoll, syncStart } from "./tasks/sync.server.ts";
+import { syncIngest } from "./tasks/sync-ingest.server.ts";
+import { syncPoll } from "./tasks/sync-poll.server.ts";
+import { syncStart } from "./tasks/sync-start.server.ts";
 
 const definitions = [
+  customersCreate,
   customersUpsert,
   customersPurchasingSummary,
   customersTagsAdded,

@@ -57,37 +57,65 @@ const upper = (value: string | null | undefined) => (value ? value.toUpperCase()
  * statistics (customer.tags_added/removed and customers/purchasing_summary do): the record carries
  * the profile only, and the guarded upsert leaves the rest alone.
  */
-export const customerPayload = z
-  .object({
-    email: nullableString,
-    first_name: nullableString,
-    last_name: nullableString,
-    phone: nullableString,
-    state: z.enum(["disabled", "invited", "enabled", "declined"]).nullish(),
-    verified_email: z.boolean().nullish(),
-    created_at: timestamp.nullish(),
-    updated_at: timestamp,
-    ...idFields,
-  })
-  .transform((fields, ctx): CustomerRecord => {
-    const id = exactId("Customer", fields, ctx);
-    if (id === undefined) return z.NEVER;
-    return {
-      shopifyId: id,
-      profile: {
-        email: fields.email,
-        firstName: fields.first_name,
-        lastName: fields.last_name,
-        phone: fields.phone,
-        state: upper(fields.state),
-        verifiedEmail: fields.verified_email ?? null,
-        shopifyCreatedAt: fields.created_at ?? null,
-        shopifyUpdatedAt: fields.updated_at,
-      },
-      purchasing: null,
-      tags: null,
-    };
-  });
+const customerFields = z.object({
+  email: nullableString,
+  first_name: nullableString,
+  last_name: nullableString,
+  phone: nullableString,
+  state: z.enum(["disabled", "invited", "enabled", "declined"]).nullish(),
+  verified_email: z.boolean().nullish(),
+  currency: nullableString,
+  created_at: timestamp.nullish(),
+  updated_at: timestamp,
+  ...idFields,
+});
+
+function customerProfile(
+  fields: z.output<typeof customerFields>,
+  ctx: z.RefinementCtx,
+): CustomerRecord | undefined {
+  const id = exactId("Customer", fields, ctx);
+  if (id === undefined) return undefined;
+  return {
+    shopifyId: id,
+    profile: {
+      email: fields.email,
+      firstName: fields.first_name,
+      lastName: fields.last_name,
+      phone: fields.phone,
+      state: upper(fields.state),
+      verifiedEmail: fields.verified_email ?? null,
+      shopifyCreatedAt: fields.created_at ?? null,
+      shopifyUpdatedAt: fields.updated_at,
+    },
+    purchasing: null,
+    tags: null,
+  };
+}
+
+export const customerPayload = customerFields.transform(
+  (fields, ctx) => customerProfile(fields, ctx) ?? z.NEVER,
+);
+
+/**
+ * customers/create: the profile, and what a customer just created is known to have bought:
+ * nothing, as of its creation (Shopify sends no purchasing summary until an order moves it, and any
+ * later summary or snapshot is newer than this).
+ */
+export const customerCreatedPayload = customerFields.transform((fields, ctx) => {
+  const record = customerProfile(fields, ctx);
+  if (!record) return z.NEVER;
+  if (!fields.created_at) return record;
+  return {
+    ...record,
+    purchasing: {
+      numberOfOrders: 0,
+      amountSpent: "0",
+      currencyCode: fields.currency,
+      at: fields.created_at,
+    },
+  };
+});
 
 const customerGid = z.string().transform((value, ctx) => {
   const gid = parseGid(value);

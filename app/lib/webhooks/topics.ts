@@ -5,7 +5,7 @@
 import type { TaskName } from "../../jobs/catalog.ts";
 
 export const TOPIC_TASKS = {
-  "customers/create": "customers.upsert",
+  "customers/create": "customers.create",
   "customers/update": "customers.upsert",
   "customers/delete": "customers.delete",
   // Since API 2025-01 customer payloads carry neither order statistics nor tags; these do.

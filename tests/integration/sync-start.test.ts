@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { abstractFetch, setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
+import { adminApiFor } from "../../app/lib/shopify/admin-api.server.ts";
+import { STORE_COUNTS, type StoreCounts } from "../../app/lib/shopify/operations.ts";
+import { startSyncRun } from "../../app/lib/sync/sync.server.ts";
+import { query } from "../support/db.ts";
+import { standIn } from "../support/standin.ts";
+import { seedInstalledShop, syncRuns } from "../support/sync.ts";
+
+describe("the Admin API client", () => {
+  it("waits out Shopify's THROTTLED answers, as the cost figures say, and gets its answer", async () => {
+    const { domain } = await seedInstalledShop({ shop: "throttled", customers: 5, orders: 5 });
+    await (await adminApiFor(domain)).request<StoreCounts>(STORE_COUNTS);
+    // A bucket that holds two of these calls and refills one a second: later calls must wait.
+    const status = standIn().throttleStatus(domain);
+    const cost = status.maximumAvailable - status.currentlyAvailable;
+    expect(cost).toBeGreaterThan(0);
+    standIn().setThrottle(domain, { maximumAvailable: cost * 2, restoreRate: cost });
+
+    // Watch Shopify's answers pass by (the library's fetch, wrapped, not replaced).
+    let throttled = 0;
+    const shopifyFetch = abstractFetch;
+    setAbstractFetchFunc(async (...args: Parameters<typeof fetch>) => {
+      const response = await shopifyFetch(...args);
+      if ((await response.clone().text()).includes('"THROTTLED"')) throttled += 1;
+      return response;
+    });
+    try {
+      // Made after the wrapper: the library's client keeps the fetch it was made with.
+      const api = await adminApiFor(domain);
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push(await api.request<StoreCounts>(STORE_COUNTS));
+      expect(answers.map((a) => a.customersCount.count)).toEqual([5, 5, 5, 5]);
+    } finally {
+      setAbstractFetchFunc(shopifyFetch);
+    }
+    expect(throttled).toBeGreaterThan(0);
+  });
+});
+
+describe("starting a sync", () => {
+  it("does nothing for an uninstalled shop", async () => {
+    const { shopId } = await seedInstalledShop({ shop: "gone", customers: 3, orders: 3 });
+    await query("UPDATE shops SET state = 'uninstalled', uninstalled_at = now() WHERE id = $1", [
+      shopId,
+    ]);
+    expect(await startSyncRun(shopId, "full", "customers")).toEqual({
+      outcome: "skipped",
+      reason: "the shop is not installed",
+    });
+    expect(await syncRuns(shopId)).toEqual([]);
+  });
+
+  it("does not start a second run of a shop and entity while one runs", async () => {
+    const { shopId } = await seedInstalledShop({ shop: "once", customers: 3, orders: 3 });
+    standIn().setBulkMode("manual", "once");
+    const first = await startSyncRun(shopId, "full", "orders");
+    expect(first.outcome).toBe("started");
+    expect(await startSyncRun(shopId, "full", "orders")).toEqual({
+      outcome: "skipped",
+      reason: "a orders sync is already running",
+    });
+    expect((await syncRuns(shopId)).map((run) => run.status)).toEqual(["running"]);
+    standIn().setBulkMode("auto", "once");
+  });
+
+  it("ends the run failed with Shopify's userErrors (five runs in progress)", async () => {
+    const { domain, shopId } = await seedInstalledShop({ shop: "busy", customers: 3, orders: 3 });
+    standIn().setBulkMode("manual", domain);
+    // Five bulk queries already running in this shop (API 2026-01 and later allow five).
+    for (let i = 0; i < 5; i++) {
+      await query("DELETE FROM sync_runs WHERE shop_id = $1", [shopId]);
+      expect((await startSyncRun(shopId, "full", "customers")).outcome).toBe("started");
+    }
+    await query("DELETE FROM sync_runs WHERE shop_id = $1", [shopId]);
+    const sixth = await startSyncRun(shopId, "full", "customers");
+    expect(sixth).toMatchObject({ outcome: "failed" });
+    expect((await syncRuns(shopId))[0]).toMatchObject({
+      status: "failed",
+      error_code: "LIMIT_REACHED",
+    });
+    standIn().setBulkMode("auto", domain);
+  });
+});

@@ -14,6 +14,7 @@ import {
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { pool, prisma } from "./db.server.ts";
 import { env } from "./env.server.ts";
+import { CachedSessionStorage } from "./lib/shopify/session-cache.server.ts";
 import { recordInstall } from "./lib/store/shops.server.ts";
 import { requestSync } from "./lib/sync/request.server.ts";
 import { logger } from "./logger.server.ts";
@@ -30,7 +31,7 @@ const shopify = shopifyApp({
   scopes: env.SCOPES,
   appUrl: env.SHOPIFY_APP_URL,
   authPathPrefix: "/auth",
-  sessionStorage: new PrismaSessionStorage(prisma),
+  sessionStorage: new CachedSessionStorage(new PrismaSessionStorage(prisma)),
   distribution: AppDistribution.AppStore,
   future: {
     unstable_newEmbeddedAuthStrategy: true,

@@ -4,7 +4,6 @@
  * (durable commits, as in production). Migrated with the real migrations.
  */
 import { rm } from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
 import { runMigrations } from "graphile-worker";
 import pg from "pg";
@@ -13,22 +12,12 @@ import {
   PROJECT_ROOT,
   startEmbeddedPostgres,
 } from "../../scripts/lib/embedded-postgres.ts";
+import { freePort } from "../../scripts/lib/ports.ts";
 import { migrateDeploy } from "../../scripts/lib/prisma.ts";
 
 export interface BenchDatabase {
   url: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startBenchDatabase(name: string): Promise<BenchDatabase> {

@@ -1,17 +1,6 @@
 /** Small helpers for benchmarks that run Recur's processes. */
+export { freePort } from "../../scripts/lib/ports.ts";
 import { readFileSync } from "node:fs";
-import net from "node:net";
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Peak resident memory of a running process (VmHWM), in MB. */
 export function peakRssMb(pid: number): number {

@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT, startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres.ts";
-import { freePort } from "../setup/global-database.ts";
+import { freePort } from "../../scripts/lib/ports.ts";
 
 describe("GET /healthz", () => {
   it("answers 200 with the database and queue status", async () => {

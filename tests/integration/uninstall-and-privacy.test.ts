@@ -3,7 +3,7 @@ import { pool } from "../../app/db.server.ts";
 import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
 import * as webhooks from "../../app/routes/webhooks.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
-import { deliveries, installShop, query } from "../support/db.ts";
+import { deliveries, installShop, query, unsettledDeliveries } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";
 import { restCustomer, restOrder } from "../support/payloads.ts";
 import { sendWebhook, type WebhookInput } from "../support/webhooks.ts";
@@ -17,10 +17,7 @@ afterAll(() => app.close());
 afterEach(async () => {
   await enqueueJob(pool, "sweeper", {});
   await drainJobs();
-  const pending = (await deliveries()).filter(
-    (d) => d.status === "received" || d.status === "processing",
-  );
-  expect(pending).toEqual([]);
+  expect(await unsettledDeliveries()).toEqual([]);
 });
 
 async function deliver(input: WebhookInput) {

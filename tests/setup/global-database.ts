@@ -7,7 +7,6 @@
  * a throwaway embedded PostgreSQL is started under .data/.
  */
 import { rm } from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
 import { runMigrations } from "graphile-worker";
 import pg from "pg";
@@ -17,6 +16,7 @@ import {
   startEmbeddedPostgres,
   type RunningPostgres,
 } from "../../scripts/lib/embedded-postgres.ts";
+import { freePort } from "../../scripts/lib/ports.ts";
 import { migrateDeploy } from "../../scripts/lib/prisma.ts";
 
 declare module "vitest" {
@@ -25,18 +25,6 @@ declare module "vitest" {
     adminDatabaseUrl: string;
     templateDatabase: string;
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function withDatabase(url: string, database: string): string {

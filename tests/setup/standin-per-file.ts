@@ -5,7 +5,7 @@
  */
 import { afterAll } from "vitest";
 import { startShopifyStandIn } from "../shopify-standin/index.ts";
-import { freePort } from "./global-database.ts";
+import { freePort } from "../../scripts/lib/ports.ts";
 import { setStandIn } from "../support/standin.ts";
 
 const appPort = await freePort();

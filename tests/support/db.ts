@@ -29,3 +29,8 @@ export function deliveries() {
     "SELECT id, topic, status::text, last_error, attempts FROM webhook_deliveries ORDER BY received_at, id",
   );
 }
+
+/** The invariant after any scenario: no delivery is left received or processing. */
+export async function unsettledDeliveries() {
+  return (await deliveries()).filter((d) => d.status === "received" || d.status === "processing");
+}

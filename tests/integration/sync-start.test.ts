@@ -10,24 +10,29 @@ import { seedInstalledShop, syncRuns } from "../support/sync.ts";
 describe("the Admin API client", () => {
   it("waits out Shopify's THROTTLED answers, as the cost figures say, and gets its answer", async () => {
     const { domain } = await seedInstalledShop({ shop: "throttled", customers: 5, orders: 5 });
-    await (await adminApiFor(domain)).request<StoreCounts>(STORE_COUNTS);
-    // A bucket that holds one of these calls and takes two seconds to refill: the next must wait.
-    const status = standIn().throttleStatus(domain);
-    const cost = status.maximumAvailable - status.currentlyAvailable;
-    expect(cost).toBeGreaterThan(0);
-    standIn().setThrottle(domain, { maximumAvailable: cost, restoreRate: cost / 2 });
 
-    // Watch Shopify's answers pass by (the library's fetch, wrapped, not replaced).
+    // Watch Shopify's answers pass by (the library's fetch, wrapped, not replaced). The library's
+    // client keeps the fetch it was made with, so the client is made after this.
     let throttled = 0;
+    let cost = 0;
     const shopifyFetch = abstractFetch;
     setAbstractFetchFunc(async (...args: Parameters<typeof fetch>) => {
       const response = await shopifyFetch(...args);
-      if ((await response.clone().text()).includes('"THROTTLED"')) throttled += 1;
+      const body = await response.clone().text();
+      if (body.includes('"THROTTLED"')) throttled += 1;
+      cost = Math.max(
+        cost,
+        (JSON.parse(body) as { extensions?: { cost?: { requestedQueryCost?: number } } }).extensions
+          ?.cost?.requestedQueryCost ?? 0,
+      );
       return response;
     });
     try {
-      // Made after the wrapper: the library's client keeps the fetch it was made with.
       const api = await adminApiFor(domain);
+      await api.request<StoreCounts>(STORE_COUNTS);
+      expect(cost).toBeGreaterThan(0);
+      // A bucket that holds one such call and takes four seconds to refill: the next must wait.
+      standIn().setThrottle(domain, { maximumAvailable: cost, restoreRate: cost / 4 });
       const answers = [];
       for (let i = 0; i < 2; i++) answers.push(await api.request<StoreCounts>(STORE_COUNTS));
       expect(answers.map((a) => a.customersCount.count)).toEqual([5, 5]);

@@ -24,4 +24,4 @@ async function shutdown(signal: NodeJS.Signals) {
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
 
-await worker.runner.promise;
+await worker.done;

@@ -10,7 +10,12 @@ import { DELIVERY_TASKS } from "../webhooks/topics.ts";
 
 let utils: Promise<WorkerUtils> | undefined;
 function workerUtils(pool: pg.Pool): Promise<WorkerUtils> {
-  return (utils ??= makeWorkerUtils({ pgPool: pool }));
+  utils ??= makeWorkerUtils({ pgPool: pool }).catch((error: unknown) => {
+    // Not cached: the database may answer next time (makeWorkerUtils checks its schema).
+    utils = undefined;
+    throw error;
+  });
+  return utils;
 }
 
 interface ExhaustedJob {
@@ -100,6 +105,15 @@ export async function unlockCrashedWorkers(
     [workerIds],
   );
   return workerIds;
+}
+
+/**
+ * The jobs of a worker pool known to have stopped (its own process saw it stop), unlocked at once
+ * rather than when its heartbeat goes stale.
+ */
+export async function releaseStoppedWorker(pool: pg.Pool, workerId: string): Promise<void> {
+  await (await workerUtils(pool)).forceUnlockWorkers([workerId]);
+  await pool.query("DELETE FROM worker_heartbeats WHERE worker_id = $1", [workerId]);
 }
 
 /**

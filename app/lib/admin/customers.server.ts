@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { Queryable } from "../../jobs/enqueue.server.ts";
 import { decodeCursor, keysetPage, type Direction, type Page } from "./keyset.server.ts";
-import { containsPattern, parseSearchText } from "./search.server.ts";
+import { containsPattern, matchesFirst, parseSearchText } from "./search.server.ts";
 
 export const PAGE_SIZE = 50;
 
@@ -54,17 +54,16 @@ const LIST_FIELDS = `SELECT c.shopify_id::text AS id, c.first_name AS "firstName
   c.shopify_created_at AS "createdAt", c.shopify_updated_at AS "updatedAt"
   FROM customers c`;
 
-/** The conditions for "every word is in the first name, last name or email". */
-export function customerSearch(
-  words: string[],
-  bind: (value: unknown) => string,
-  alias = "c",
-): string[] {
-  return words.map((word) => {
-    const p = bind(containsPattern(word));
-    return `(${alias}.first_name ILIKE ${p} OR ${alias}.last_name ILIKE ${p} OR ${alias}.email ILIKE ${p})`;
-  });
+/** "Every word is in the first name, last name or email", for bound patterns. */
+function wordsMatch(alias: string, patterns: string[]): string[] {
+  return patterns.map(
+    (p) =>
+      `(${alias}.first_name ILIKE ${p} OR ${alias}.last_name ILIKE ${p} OR ${alias}.email ILIKE ${p})`,
+  );
 }
+
+const liveAs = (alias: string) =>
+  `${alias}.deleted_at IS NULL AND ${alias}.shopify_updated_at IS NOT NULL`;
 
 export async function listCustomers(
   db: Queryable,
@@ -74,16 +73,21 @@ export async function listCustomers(
   const params: unknown[] = [shopId];
   const bind = (value: unknown) => `$${params.push(value)}`;
   const where = ["c.shop_id = $1", LIVE];
-  const search = parseSearchText(input.q);
+  const words = parseSearchText(input.q);
   let matches: string | undefined;
-  if (search?.materialize) {
-    // See search.server.ts: found by the trigram index first, then sorted.
-    matches = `matches AS MATERIALIZED (
-      SELECT m.shopify_id FROM customers m
-      WHERE m.shop_id = $1 AND ${customerSearch(search.words, bind, "m").join(" AND ")})`;
-    where.push("c.shopify_id IN (SELECT shopify_id FROM matches)");
-  } else if (search) {
-    where.push(...customerSearch(search.words, bind));
+  if (words) {
+    const patterns = words.map((word) => bind(containsPattern(word)));
+    const search = wordsMatch("m", patterns);
+    const live = ["m.shop_id = $1", liveAs("m")];
+    const from = "customers m";
+    if (await matchesFirst(db, { from, where: live, search, params, pageSize: PAGE_SIZE })) {
+      // See search.server.ts: found through the trigram index first, then sorted.
+      matches = `matches AS MATERIALIZED (
+        SELECT m.shopify_id FROM customers m WHERE ${[...live, ...search].join(" AND ")})`;
+      where.push("c.shopify_id IN (SELECT shopify_id FROM matches)");
+    } else {
+      where.push(...wordsMatch("c", patterns));
+    }
   }
   const sort = CUSTOMER_SORTS[input.sort];
   return keysetPage<CustomerListRow>(db, {

@@ -5,7 +5,7 @@
  *
  * A list is ordered by one sort column, then the row id. A nullable sort column keeps its NULLs
  * last in both directions: the rows with a value and the rows without are two segments, each read
- * in index order by its own branch of a UNION ALL, so that both stay index scans.
+ * in index order by its own branch of a UNION ALL, so that both stay range scans of the sort's index.
  */
 import { z } from "zod";
 import type { Queryable } from "../../jobs/enqueue.server.ts";
@@ -116,9 +116,10 @@ export async function keysetPage<T extends object>(
       );
     }
     const dir = segment.direction.toUpperCase();
-    const order = segment.nulls
-      ? `${query.id} ${dir}`
-      : `${query.column} ${dir}, ${query.id} ${dir}`;
+    // The NULL segment orders by the (all NULL) column too: then the sort's index, whose range of
+    // NULLs is ordered by id, serves it; ordered by id alone, the planner walks the primary key
+    // and filters, reading every non-NULL row it passes.
+    const order = `${query.column} ${dir}, ${query.id} ${dir}`;
     branches.push(
       `(${query.select.replace(
         /^\s*SELECT\s/i,

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { Queryable } from "../../jobs/enqueue.server.ts";
 import { decodeCursor, keysetPage, type Direction, type Page } from "./keyset.server.ts";
-import { containsPattern, parseSearchText } from "./search.server.ts";
+import { containsPattern, matchesFirst, parseSearchText } from "./search.server.ts";
 
 export const PAGE_SIZE = 50;
 /** Customers whose name matches a word, at most; their orders join the results. */
@@ -53,10 +53,10 @@ export async function listOrders(
   const params: unknown[] = [shopId];
   const bind = (value: unknown) => `$${params.push(value)}`;
   const where = ["o.shop_id = $1", "o.deleted_at IS NULL", "o.shopify_updated_at IS NOT NULL"];
-  const search = parseSearchText(input.q);
+  const words = parseSearchText(input.q);
   let matches: string | undefined;
-  if (search) {
-    const patterns = search.words.map((word) => bind(containsPattern(word)));
+  if (words) {
+    const patterns = words.map((word) => bind(containsPattern(word)));
     // An order matches when every word is in its number or email, or when its customer's name
     // holds every word. The customers' ids are computed once (an InitPlan), so `= ANY` can use the
     // orders' index on (shop_id, customer_shopify_id) beside the trigram index on name and email.
@@ -69,9 +69,13 @@ export async function listOrders(
           .map((p) => `(n.first_name ILIKE ${p} OR n.last_name ILIKE ${p})`)
           .join(" AND ")}
         LIMIT ${NAME_MATCHES})))`;
-    if (search.materialize) {
+    const live = ["m.shop_id = $1", "m.deleted_at IS NULL", "m.shopify_updated_at IS NOT NULL"];
+    const search = [condition("m")];
+    if (
+      await matchesFirst(db, { from: "orders m", where: live, search, params, pageSize: PAGE_SIZE })
+    ) {
       matches = `matches AS MATERIALIZED (
-        SELECT m.shopify_id FROM orders m WHERE m.shop_id = $1 AND ${condition("m")})`;
+        SELECT m.shopify_id FROM orders m WHERE ${[...live, ...search].join(" AND ")})`;
       where.push("o.shopify_id IN (SELECT shopify_id FROM matches)");
     } else {
       where.push(condition("o"));

@@ -59,6 +59,7 @@ const POLL_MS = 1500;
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, admin, session } = await requireShop(request);
+  const asOf = new Date().toISOString();
   const [entities, running, health, queue, perDay, throughput, storeCounts] = await Promise.all([
     entityStatuses(pool, shop.id),
     runningRuns(pool, shop.id),
@@ -73,6 +74,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     runProgress(admin, running, storeCounts),
   ]);
   return json({
+    asOf,
     shop: shop.domain,
     entities,
     store: storeCounts
@@ -290,7 +292,8 @@ export default function Overview() {
   useActionToast(sync.data as ActionResult | undefined);
 
   // While a sync runs (or is about to), poll its progress; when it ends, reload the whole page.
-  const live = poll.data && poll.state === "idle" ? poll.data : data;
+  // The newer of the page's data and the last poll wins (a poll in flight keeps its last answer).
+  const live = poll.data && poll.data.asOf > data.asOf ? poll.data : data;
   const active = live.active;
   const wasActive = useRef(active);
   useEffect(() => {

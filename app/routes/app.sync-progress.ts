@@ -10,6 +10,7 @@ import { readStoreCounts, runProgress } from "../lib/admin/progress.server.ts";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, admin } = await requireShop(request);
+  const asOf = new Date().toISOString();
   const running = await runningRuns(pool, shop.id);
   const exportingFull = running.some(
     (run) => run.kind === "full" && run.bulkOperationId && !run.ingestQueuedAt,
@@ -20,6 +21,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   ]);
   const progress = await runProgress(admin, running, counts);
   return json({
+    /** When this was read: the overview shows the newer of this and its own data. */
+    asOf,
     progress,
     syncJobs: jobs.total,
     /** Whether the overview should keep polling: runs running, or starts still queued. */

@@ -29,9 +29,6 @@ CREATE INDEX "orders_admin_search_idx" ON "orders" USING GIN ("name" gin_trgm_op
 CREATE INDEX "webhook_deliveries_admin_received_idx" ON "webhook_deliveries"("shop_domain", "received_at" DESC, "id" DESC);
 
 -- CreateIndex
-CREATE INDEX "webhook_deliveries_admin_status_idx" ON "webhook_deliveries"("shop_domain", "status", "received_at" DESC, "id" DESC);
-
--- CreateIndex
 CREATE INDEX "webhook_deliveries_admin_topic_idx" ON "webhook_deliveries"("shop_domain", "topic", "received_at" DESC, "id" DESC);
 
 -- CreateIndex

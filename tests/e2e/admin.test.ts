@@ -29,6 +29,8 @@ let browser: Browser;
 let page: Page;
 /** Errors seen in the app's frame: console.error calls and uncaught exceptions. */
 const appErrors: string[] = [];
+/** Requests that left the machine (a CDN font, Shopify's CDN): there must be none. */
+const offMachine: string[] = [];
 
 beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
@@ -83,6 +85,12 @@ beforeAll(async () => {
     );
   }, appUrl());
   page = await context.newPage();
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (/^https?:$/.test(url.protocol) && !["127.0.0.1", "localhost"].includes(url.hostname)) {
+      offMachine.push(request.url());
+    }
+  });
   page.on("console", (message) => {
     if (message.type() === "error" && message.location().url.startsWith(appUrl())) {
       appErrors.push(`console.error: ${message.text()} (${message.location().url})`);
@@ -372,5 +380,9 @@ describe("the admin in Shopify admin", () => {
 
   it("raised no console error and no uncaught exception in the app's frame", () => {
     expect(appErrors).toEqual([]);
+  });
+
+  it("loaded nothing from outside the machine (charts and fonts included)", () => {
+    expect(offMachine).toEqual([]);
   });
 });

@@ -21,6 +21,16 @@ export default defineConfig({
           setupFiles: ["tests/setup/database-per-file.ts", "tests/setup/standin-per-file.ts"],
         },
       },
+      {
+        // The built app and the worker as real processes, driven through headless Chromium.
+        test: {
+          name: "e2e",
+          include: ["tests/e2e/**/*.test.ts"],
+          globalSetup: ["tests/setup/global-database.ts"],
+          setupFiles: ["tests/setup/database-per-file.ts", "tests/setup/standin-per-file.ts"],
+          testTimeout: 150_000,
+        },
+      },
     ],
   },
 });

@@ -96,7 +96,12 @@ describe("a worker whose database connections are terminated (a PostgreSQL resta
        VALUES ('restart-2', 'customers/update', 'restart.myshopify.com', '2026-10', $1)`,
       [JSON.stringify(restCustomer(52, "2026-11-02T00:00:00Z", { first_name: "next" }))],
     );
-    await enqueueJob(pool, "customers.upsert", { deliveryId: "restart-2" }, { jobKey: "restart-2" });
+    await enqueueJob(
+      pool,
+      "customers.upsert",
+      { deliveryId: "restart-2" },
+      { jobKey: "restart-2" },
+    );
     await waitFor(
       "the worker to process the next delivery and settle the first job",
       async () => {

@@ -34,7 +34,10 @@ function withDatabase(url: string, database: string): string {
 }
 
 export default async function setup(project: TestProject) {
-  const templateDatabase = `recur_test_template_${process.pid}`;
+  // Each project that uses this setup (integration, e2e) runs it in the same process: names carry
+  // the project's name too, so their servers and templates do not collide.
+  const run = `${process.pid}_${project.name.replace(/[^a-z0-9]/gi, "_")}`;
+  const templateDatabase = `recur_test_template_${run}`.toLowerCase();
   let postgres: RunningPostgres | undefined;
   let adminUrl: string;
   let dataDir: string | undefined;
@@ -42,7 +45,7 @@ export default async function setup(project: TestProject) {
   if (process.env.DATABASE_URL) {
     adminUrl = withDatabase(process.env.DATABASE_URL, "postgres");
   } else {
-    dataDir = path.join(PROJECT_ROOT, ".data", `test-${process.pid}`);
+    dataDir = path.join(PROJECT_ROOT, ".data", `test-${run}`);
     postgres = await startEmbeddedPostgres({
       dir: dataDir,
       port: await freePort(),

@@ -1,6 +1,8 @@
 /** Webhook deliveries: their status as their jobs move them along. Every query names its shop or id. */
 import pg from "pg";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import { env } from "../../env.server.ts";
+import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
+import { TOPIC_TASKS, taskForTopic } from "../webhooks/topics.ts";
 import type { ShopRow } from "./shops.server.ts";
 
 export interface DeliveryRow {
@@ -130,4 +132,61 @@ export async function processedTwin(
     [delivery.shopDomain, delivery.eventId, delivery.id],
   );
   return rows[0]?.id;
+}
+
+export interface RetryOutcome {
+  /** Dead letters flipped back to `received`, each with its job queued again. */
+  retried: string[];
+  /** Ids that are no delivery of this shop (another shop's, erased, or never seen). */
+  notFound: string[];
+  /** Deliveries of this shop that are not dead letters (or whose topic has no task). */
+  notDeadLetters: string[];
+}
+
+/**
+ * The merchant's "Retry": flips the shop's dead letters among `ids` back to `received` and queues
+ * each one's job again under its delivery id, in one transaction. Ids of another shop change nothing.
+ */
+export async function retryDeadLetters(
+  db: Pick<pg.Pool, "connect">,
+  shopDomain: string,
+  ids: string[],
+): Promise<RetryOutcome> {
+  const unique = [...new Set(ids)];
+  const client = await db.connect();
+  try {
+    await client.query("BEGIN");
+    const { rows: found } = await client.query<{ id: string }>(
+      `SELECT id FROM webhook_deliveries WHERE shop_domain = $1 AND id = ANY($2::text[]) FOR UPDATE`,
+      [shopDomain, unique],
+    );
+    const { rows: flipped } = await client.query<{ id: string; topic: string }>(
+      `UPDATE webhook_deliveries SET status = 'received', processed_at = NULL
+       WHERE shop_domain = $1 AND id = ANY($2::text[]) AND status = 'dead_letter'
+         AND topic = ANY($3::text[])
+       RETURNING id, topic`,
+      [shopDomain, unique, Object.keys(TOPIC_TASKS)],
+    );
+    for (const delivery of flipped) {
+      await enqueueJob(
+        client,
+        taskForTopic(delivery.topic)!,
+        { deliveryId: delivery.id },
+        { jobKey: delivery.id, maxAttempts: env.WEBHOOK_MAX_ATTEMPTS },
+      );
+    }
+    await client.query("COMMIT");
+    const foundIds = new Set(found.map((row) => row.id));
+    const retried = new Set(flipped.map((row) => row.id));
+    return {
+      retried: unique.filter((id) => retried.has(id)),
+      notFound: unique.filter((id) => !foundIds.has(id)),
+      notDeadLetters: unique.filter((id) => foundIds.has(id) && !retried.has(id)),
+    };
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
 }

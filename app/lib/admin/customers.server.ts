@@ -1,0 +1,185 @@
+/**
+ * The customers Recur holds for a shop: the list (search, sort, keyset pages) and one customer with
+ * their orders. Only live rows: not deleted, and with a profile (rows without one are placeholders
+ * made by tag or summary webhooks, or by a redaction, before the customer itself arrived).
+ */
+import { z } from "zod";
+import type { Queryable } from "../../jobs/enqueue.server.ts";
+import { decodeCursor, keysetPage, type Direction, type Page } from "./keyset.server.ts";
+import { containsPattern, matchesFirst, parseSearchText } from "./search.server.ts";
+
+export const PAGE_SIZE = 50;
+
+export const CUSTOMER_SORTS = {
+  updated: { column: "c.shopify_updated_at", columnType: "timestamptz", nullable: false },
+  created: { column: "c.shopify_created_at", columnType: "timestamptz", nullable: true },
+  last_name: { column: "c.last_name", columnType: "text", nullable: true },
+  amount_spent: { column: "c.amount_spent", columnType: "numeric", nullable: true },
+} as const;
+
+export type CustomerSort = keyof typeof CUSTOMER_SORTS;
+
+const sortKeys = Object.keys(CUSTOMER_SORTS) as [CustomerSort, ...CustomerSort[]];
+
+/** The list's query string. */
+export const customerListSchema = z.object({
+  q: z.string().max(200, "Search for at most 200 characters").optional(),
+  sort: z
+    .enum(sortKeys, { error: `sort must be one of ${sortKeys.join(", ")}` })
+    .default("updated"),
+  direction: z.enum(["asc", "desc"], { error: "direction must be asc or desc" }).default("desc"),
+  after: z.string().max(500).optional(),
+  before: z.string().max(500).optional(),
+});
+export type CustomerListInput = z.output<typeof customerListSchema>;
+
+export interface CustomerListRow {
+  id: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  state: string | null;
+  numberOfOrders: number | null;
+  amountSpent: string | null;
+  currencyCode: string | null;
+  createdAt: Date | null;
+  updatedAt: Date;
+}
+
+const LIVE = "c.deleted_at IS NULL AND c.shopify_updated_at IS NOT NULL";
+
+const LIST_FIELDS = `SELECT c.shopify_id::text AS id, c.first_name AS "firstName",
+  c.last_name AS "lastName", c.email, c.state, c.number_of_orders AS "numberOfOrders",
+  c.amount_spent::text AS "amountSpent", c.currency_code AS "currencyCode",
+  c.shopify_created_at AS "createdAt", c.shopify_updated_at AS "updatedAt"
+  FROM customers c`;
+
+/** "Every word is in the first name, last name or email", for bound patterns. */
+function wordsMatch(alias: string, patterns: string[]): string[] {
+  return patterns.map(
+    (p) =>
+      `(${alias}.first_name ILIKE ${p} OR ${alias}.last_name ILIKE ${p} OR ${alias}.email ILIKE ${p})`,
+  );
+}
+
+const liveAs = (alias: string) =>
+  `${alias}.deleted_at IS NULL AND ${alias}.shopify_updated_at IS NOT NULL`;
+
+export async function listCustomers(
+  db: Queryable,
+  shopId: number,
+  input: CustomerListInput,
+): Promise<Page<CustomerListRow>> {
+  const params: unknown[] = [shopId];
+  const bind = (value: unknown) => `$${params.push(value)}`;
+  const where = ["c.shop_id = $1", LIVE];
+  const words = parseSearchText(input.q);
+  let matches: string | undefined;
+  if (words) {
+    const patterns = words.map((word) => bind(containsPattern(word)));
+    const search = wordsMatch("m", patterns);
+    const live = ["m.shop_id = $1", liveAs("m")];
+    const from = "customers m";
+    if (await matchesFirst(db, { from, where: live, search, params, pageSize: PAGE_SIZE })) {
+      // See search.server.ts: found through the trigram index first, then sorted.
+      matches = `matches AS MATERIALIZED (
+        SELECT m.shopify_id FROM customers m WHERE ${[...live, ...search].join(" AND ")})`;
+      where.push("c.shopify_id IN (SELECT shopify_id FROM matches)");
+    } else {
+      where.push(...wordsMatch("c", patterns));
+    }
+  }
+  const sort = CUSTOMER_SORTS[input.sort];
+  return keysetPage<CustomerListRow>(db, {
+    with: matches,
+    select: LIST_FIELDS,
+    where,
+    params,
+    ...sort,
+    id: "c.shopify_id",
+    idType: "bigint",
+    direction: input.direction as Direction,
+    after: input.after ? decodeCursor(input.after) : undefined,
+    before: input.before ? decodeCursor(input.before) : undefined,
+    size: PAGE_SIZE,
+  });
+}
+
+export interface CustomerDetail extends CustomerListRow {
+  phone: string | null;
+  verifiedEmail: boolean | null;
+  tags: string[];
+  purchasingSummaryAt: Date | null;
+  redactedAt: Date | null;
+  syncedAt: Date;
+}
+
+/** One live customer of the shop, or nothing (another shop's id, a deleted one, a placeholder). */
+export async function findCustomer(
+  db: Queryable,
+  shopId: number,
+  customerId: string,
+): Promise<CustomerDetail | undefined> {
+  const { rows } = await db.query<CustomerDetail>(
+    `${LIST_FIELDS.replace(
+      "FROM customers c",
+      `, c.phone, c.verified_email AS "verifiedEmail", c.tags,
+         c.purchasing_summary_at AS "purchasingSummaryAt", c.redacted_at AS "redactedAt",
+         c.synced_at AS "syncedAt"
+       FROM customers c`,
+    )}
+     WHERE c.shop_id = $1 AND c.shopify_id = $2 AND ${LIVE}`,
+    [shopId, customerId],
+  );
+  return rows[0];
+}
+
+export const customerOrdersSchema = z.object({
+  after: z.string().max(500).optional(),
+  before: z.string().max(500).optional(),
+});
+
+export interface CustomerOrderRow {
+  id: string;
+  name: string | null;
+  createdAt: Date | null;
+  financialStatus: string | null;
+  fulfillmentStatus: string | null;
+  totalPrice: string | null;
+  currencyCode: string | null;
+  cancelledAt: Date | null;
+  lineItems: number;
+}
+
+/** A customer's orders, newest first. */
+export async function listCustomerOrders(
+  db: Queryable,
+  shopId: number,
+  customerId: string,
+  input: z.output<typeof customerOrdersSchema>,
+): Promise<Page<CustomerOrderRow>> {
+  return keysetPage<CustomerOrderRow>(db, {
+    select: `SELECT o.shopify_id::text AS id, o.name, o.shopify_created_at AS "createdAt",
+      o.financial_status AS "financialStatus", o.fulfillment_status AS "fulfillmentStatus",
+      o.total_price::text AS "totalPrice", o.currency_code AS "currencyCode",
+      o.cancelled_at AS "cancelledAt",
+      (SELECT count(*)::int FROM order_line_items li
+        WHERE li.shop_id = o.shop_id AND li.order_shopify_id = o.shopify_id) AS "lineItems"
+      FROM orders o`,
+    where: [
+      "o.shop_id = $1",
+      "o.customer_shopify_id = $2",
+      "o.deleted_at IS NULL AND o.shopify_updated_at IS NOT NULL",
+    ],
+    params: [shopId, customerId],
+    column: "o.shopify_created_at",
+    columnType: "timestamptz",
+    nullable: true,
+    id: "o.shopify_id",
+    idType: "bigint",
+    direction: "desc",
+    after: input.after ? decodeCursor(input.after) : undefined,
+    before: input.before ? decodeCursor(input.before) : undefined,
+    size: PAGE_SIZE,
+  });
+}

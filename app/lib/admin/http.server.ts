@@ -54,6 +54,8 @@ async function formFields(request: Request): Promise<Record<string, string | str
   const fields: Record<string, string | string[]> = {};
   for (const [key, value] of form) {
     if (typeof value !== "string") continue;
+    // Postgres text cannot hold NUL.
+    if (value.includes("\u0000")) return null;
     const existing = fields[key];
     fields[key] =
       existing === undefined
@@ -70,7 +72,10 @@ export async function parseForm<S extends z.ZodType>(
 ): Promise<{ ok: true; data: z.output<S> } | { ok: false; response: Response }> {
   const fields = await formFields(request);
   if (!fields) {
-    return { ok: false, response: actionError(400, "The request must be a form submission.") };
+    return {
+      ok: false,
+      response: actionError(400, "The request must be a form submission, without NUL characters."),
+    };
   }
   const parsed = schema.safeParse(fields);
   if (!parsed.success) {
@@ -83,7 +88,11 @@ export async function parseForm<S extends z.ZodType>(
 export function parseSearch<S extends z.ZodType>(request: Request, schema: S): z.output<S> {
   const params = new URL(request.url).searchParams;
   const fields: Record<string, string> = {};
-  for (const [key, value] of params) if (value !== "") fields[key] = value;
+  for (const [key, value] of params) {
+    // Postgres text cannot hold NUL: say so rather than fail in the query.
+    if (value.includes("\u0000")) throw badRequest(`${key}: must not contain a NUL character`);
+    if (value !== "") fields[key] = value;
+  }
   const parsed = schema.safeParse(fields);
   if (!parsed.success) throw badRequest(describeIssues(parsed.error));
   return parsed.data;

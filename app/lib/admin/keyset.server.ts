@@ -25,7 +25,10 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.value, cursor.id])).toString("base64url");
 }
 
-/** Reads a cursor from the query string; a cursor that is not one of ours is a 400. */
+/**
+ * Reads a cursor from the query string; a cursor that is not one of ours is a 400 (here when its
+ * shape is wrong, in keysetPage when Postgres cannot read its value).
+ */
 export function decodeCursor(text: string): Cursor {
   try {
     const [value, id] = cursorSchema.parse(JSON.parse(Buffer.from(text, "base64url").toString()));
@@ -76,6 +79,11 @@ interface Internal {
   __segment: number;
   __sort: string | null;
   __id: string;
+}
+
+function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("22");
 }
 
 export async function keysetPage<T extends object>(
@@ -136,7 +144,16 @@ export async function keysetPage<T extends object>(
     const dir = segments[0]!.direction.toUpperCase();
     const sql = `${query.with ? `WITH ${query.with}\n` : ""}SELECT * FROM (${branches.join("\nUNION ALL\n")}) page
       ORDER BY "__segment", ${orderWithin(query, dir)} LIMIT ${limit}`;
-    ({ rows } = await db.query<T & Internal>(sql, params));
+    try {
+      ({ rows } = await db.query<T & Internal>(sql, params));
+    } catch (error) {
+      // A cursor's value that Postgres cannot read as the sort column's type (a forged or
+      // tampered cursor): a data exception, SQLSTATE class 22. Every other input is checked before.
+      if (cursor && isDataException(error)) {
+        throw badRequest("The page cursor is not valid; go back to the first page.");
+      }
+      throw error;
+    }
   }
   const more = rows.length > query.size;
   rows = rows.slice(0, query.size);

@@ -1,0 +1,97 @@
+/**
+ * Found by the chaos run (tests/chaos): a PostgreSQL restart kills worker processes. When the
+ * connection that completes a finished job is terminated (a restart terminates every session),
+ * graphile-worker 0.18's completeJob rejects, nobody awaits it (worker.js calls `completeJob(job)`
+ * and moves on), and Node ends worker.ts on the unhandled rejection with exit code 1. The web
+ * process survives the same restart; the worker should too (db.server.ts: "log it rather than
+ * crash the process").
+ *
+ * The test terminates exactly that connection: the job's completion (`delete from
+ * graphile_worker._private_jobs`) is made to wait on a row lock the test holds, then its backend is
+ * terminated the way a restart would (57P01, "terminating connection due to administrator command").
+ */
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { pool } from "../../app/db.server.ts";
+import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { installShop, query } from "../support/db.ts";
+import { restCustomer } from "../support/payloads.ts";
+import { startRecurProcess, waitFor, type RecurProcess } from "../support/processes.ts";
+
+const started: RecurProcess[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((worker) => worker.stop("SIGKILL")));
+});
+
+describe("a worker whose database connections are terminated (a PostgreSQL restart)", () => {
+  it("keeps running when the connection completing a job is terminated", async () => {
+    const shopId = await installShop("restart.myshopify.com");
+    await query(
+      `INSERT INTO customers (shop_id, shopify_id, first_name, shopify_updated_at) VALUES ($1, 51, 'old', '2026-01-01')`,
+      [shopId],
+    );
+    await query(
+      `INSERT INTO webhook_deliveries (id, topic, shop_domain, api_version, payload)
+       VALUES ('restart-1', 'customers/update', 'restart.myshopify.com', '2026-10', $1)`,
+      [JSON.stringify(restCustomer(51, "2026-11-01T00:00:00Z", { first_name: "new" }))],
+    );
+
+    // Hold the customer's row, so that the job, once a worker has fetched it, waits in its task.
+    const blocker = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await blocker.connect();
+    await blocker.query("BEGIN");
+    await blocker.query(
+      "SELECT 1 FROM customers WHERE shop_id = $1 AND shopify_id = 51 FOR UPDATE",
+      [shopId],
+    );
+
+    const worker = startRecurProcess("worker.ts", { WORKER_CONCURRENCY: "1" });
+    started.push(worker);
+    const { id: jobId } = await enqueueJob(
+      pool,
+      "customers.upsert",
+      { deliveryId: "restart-1" },
+      { jobKey: "restart-1" },
+    );
+    await waitFor("the task to wait on the customer's row", async () => {
+      const rows = await query(
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO customers%'",
+      );
+      return rows.length > 0 ? true : undefined;
+    });
+
+    // Now a second session holds the job's own row (graphile-worker's private table: the public
+    // view cannot be locked), so that completing the job will wait; then the task may finish.
+    const jobLock = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await jobLock.connect();
+    await jobLock.query("BEGIN");
+    await jobLock.query("SELECT 1 FROM graphile_worker._private_jobs WHERE id = $1 FOR UPDATE", [
+      jobId,
+    ]);
+    await blocker.query("ROLLBACK");
+    await blocker.end();
+
+    // The task commits; graphile-worker's completion now waits for the job's row.
+    const [completion] = await waitFor("the job's completion to wait on its row", async () => {
+      const rows = await query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity
+         WHERE wait_event_type = 'Lock' AND query ILIKE 'delete from %_private_jobs%'`,
+      );
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(
+      await query("SELECT status::text FROM webhook_deliveries WHERE id = 'restart-1'"),
+    ).toEqual([{ status: "processed" }]);
+
+    // What a restart does to that session.
+    await query("SELECT pg_terminate_backend($1)", [completion!.pid]);
+    await jobLock.query("ROLLBACK");
+    await jobLock.end();
+
+    const exit = await Promise.race([
+      worker.exited,
+      new Promise((resolve) => setTimeout(() => resolve("still running"), 3_000)),
+    ]);
+    expect(exit, worker.output().slice(-2000)).toBe("still running");
+  });
+});

@@ -101,7 +101,37 @@ export interface ChaosContext {
   staleAfterSeconds: number;
 }
 
+/**
+ * The worker to kill: the one holding the most jobs right now (the seeded pick on a tie), so the
+ * kill lands mid-job; the seeded pick when none holds a job within a few seconds.
+ */
+async function busiestWorker(ctx: ChaosContext, preferred: string): Promise<string> {
+  const deadline = Date.now() + 3_000;
+  while (Date.now() < deadline) {
+    const names = ctx.fleet.workers.map((slot) => slot.name);
+    const pids = names.map((name) => ctx.fleet.pidOf(name));
+    const rows = await query<{ pid: number; locked: number }>(
+      ctx.db,
+      `SELECT h.pid, count(j.id)::int AS locked
+       FROM worker_heartbeats h JOIN graphile_worker.jobs j ON j.locked_by = h.worker_id
+       WHERE h.pid = ANY($1::int[]) GROUP BY h.pid`,
+      [pids],
+      1_000,
+    ).catch(() => []);
+    const most = Math.max(0, ...rows.map((row) => row.locked));
+    if (most > 0) {
+      const busiest = rows
+        .filter((row) => row.locked === most)
+        .map((row) => names[pids.indexOf(row.pid)]!);
+      return busiest.includes(preferred) ? preferred : busiest[0]!;
+    }
+    await delay(50);
+  }
+  return preferred;
+}
+
 async function killWorker(event: ChaosEvent, ctx: ChaosContext): Promise<Partial<ChaosOutcome>> {
+  event.target = await busiestWorker(ctx, event.target);
   const pid = ctx.fleet.pidOf(event.target);
   const workerIds = pid ? await workerIdsOf(ctx.db, pid) : [];
   const locked = await jobsLockedBy(ctx.db, workerIds);
@@ -216,7 +246,7 @@ export async function runChaosEvent(event: ChaosEvent, ctx: ChaosContext): Promi
         : event.kind === "web SIGKILL"
           ? await killWeb(event, ctx)
           : await restartPostgres(event, ctx);
-    Object.assign(outcome, measured);
+    Object.assign(outcome, measured, { target: event.target });
   } catch (error) {
     outcome.error = error instanceof Error ? error.message : String(error);
   }

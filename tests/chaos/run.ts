@@ -24,6 +24,7 @@ import type { DeliveryRecord } from "../shopify-standin/index.ts";
 import { compareWithGroundTruth } from "../support/ground-truth.ts";
 import { chaosSchedule, runChaosEvent, type ChaosContext, type ChaosOutcome } from "./chaos.ts";
 import { openDatabase, type ChaosDatabase } from "./database.ts";
+import { causeOf, rowsWithLostEvents } from "./explain.ts";
 import { Fleet } from "./fleet.ts";
 import type { ChaosOptions } from "./options.ts";
 import { poisonFactory, type PoisonDelivery } from "./poison.ts";
@@ -278,8 +279,9 @@ export async function runChaos(
       while (nextEvent < schedule.length && emitted / options.changes >= schedule[nextEvent]!.at) {
         const event = schedule[nextEvent++]!;
         chaosChain = chaosChain.then(async () => {
+          const who = event.kind === "worker SIGKILL" ? "(the busiest worker)" : event.target;
           say(
-            `  ${event.kind} ${event.target} (${Math.round((emitted / options.changes) * 100)}% of the stream emitted)`,
+            `  ${event.kind} ${who} (${Math.round((emitted / options.changes) * 100)}% of the stream emitted)`,
           );
           const outcome = await runChaosEvent(event, chaosCtx);
           report.outcomes.push(outcome);
@@ -328,6 +330,9 @@ export async function runChaos(
       );
     }
     const staleRows = before.reduce((sum, c) => sum + c.differences.length, 0);
+    const differencesBefore = before.flatMap((c, i) =>
+      c.differences.map((difference) => ({ shop: SHOPS[i]!, difference })),
+    );
     say(
       `before reconciliation ${staleRows} row(s) differ from the store (drops); queueing reconcile`,
     );
@@ -413,6 +418,32 @@ export async function runChaos(
             })
             .join("; ")
         : `${poison.length} poison deliveries (${countBy(poison.map((p) => p.kind))})`,
+    );
+
+    // Before reconciliation only the rows of lost events (every delivery dropped) may differ.
+    const lostRows = new Map(
+      SHOPS.map((shop) => [
+        shop,
+        rowsWithLostEvents(records.filter((r) => r.shop === domain(shop))),
+      ]),
+    );
+    const causes = differencesBefore.map(({ shop, difference }) => ({
+      shop,
+      difference,
+      cause: causeOf(difference, lostRows.get(shop)!),
+    }));
+    const unexplained = causes.filter((c) => c.cause === "unexplained");
+    check(
+      "before reconciliation, every differing row is explained (a lost event, or a known gap)",
+      unexplained.length === 0,
+      `${countBy(causes.map((c) => c.cause)) || "no differing rows"}${
+        unexplained.length
+          ? `; unexplained: ${unexplained
+              .slice(0, 5)
+              .map(({ shop, difference }) => `${shop} ${difference}`)
+              .join("; ")}`
+          : ""
+      }`,
     );
 
     const poisonIds = new Set(poison.map((p) => p.webhookId));
@@ -554,7 +585,7 @@ export async function runChaos(
       "duplicates absorbed: twin events ignored": statuses!.twins,
       "processed / ignored / dead_letter": `${statuses!.processed} / ${statuses!.ignored} / ${statuses!.dead}`,
       "dead letters": `${statuses!.dead} (${countBy(poison.map((p) => p.kind))})`,
-      "rows differing before reconciliation": staleRows,
+      "rows differing before reconciliation": `${staleRows} (${countBy(causes.map((c) => c.cause)) || "none"})`,
       "rows repaired by reconciliation": `${reconcileRuns.reduce((sum, run) => sum + run.rows_written, 0)} (${reconcileRuns.map((r) => `${r.kind} ${r.entity} ${r.rows_written}`).join(", ")})`,
       "kills survived": `${report.outcomes.filter((o) => !o.error).length} of ${schedule.length} (${countBy(report.outcomes.filter((o) => !o.error).map((o) => o.kind))})`,
       "stream throughput: accepted/s": throughput!.received_s

@@ -358,6 +358,16 @@ export async function runChaos(
     await settle("reconciliation", convergeDeadline - Date.now());
     timeline.mark("reconciled");
     const convergedMs = Date.now() - streamEmittedAt;
+    // No more sweeps from here: wait for the last one to finish, so that what is left is Recur's.
+    clearInterval(sweeperTimer);
+    for (let i = 0; i < 100; i++) {
+      const [sweeps] = await query<{ n: number }>(
+        pool,
+        "SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier = 'sweeper'",
+      );
+      if (sweeps!.n === 0) break;
+      await delay(100);
+    }
 
     // ---- 5. checks --------------------------------------------------------------------------
     for (const shop of SHOPS) {

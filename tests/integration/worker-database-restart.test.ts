@@ -2,9 +2,10 @@
  * Found by the chaos run (tests/chaos): a PostgreSQL restart kills worker processes. When the
  * connection that completes a finished job is terminated (a restart terminates every session),
  * graphile-worker 0.18's completeJob rejects, nobody awaits it (worker.js calls `completeJob(job)`
- * and moves on), and Node ends worker.ts on the unhandled rejection with exit code 1. The web
- * process survives the same restart; the worker should too (db.server.ts: "log it rather than
- * crash the process").
+ * and moves on), and Node ends worker.ts on the unhandled rejection with exit code 1. failJob is
+ * called the same way and does the same when the connection recording a failed attempt is cut (the
+ * chaos run has seen both). The web process survives the same restart; the worker should too
+ * (db.server.ts: "log it rather than crash the process").
  *
  * The test terminates exactly that connection: the job's completion (`delete from
  * graphile_worker._private_jobs`) is made to wait on a row lock the test holds, then its backend is

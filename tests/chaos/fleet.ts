@@ -15,6 +15,8 @@ export interface UnexpectedExit {
   process: string;
   code: number | string | null;
   at: number;
+  /** What the process printed last that was not a log line (an uncaught error and its stack). */
+  lastWords: string;
 }
 
 interface Slot {
@@ -26,6 +28,8 @@ interface Slot {
   expectingExit: boolean;
   log: WriteStream;
   starts: number;
+  /** The last lines the current process printed that were not JSON log lines. */
+  tail: string[];
 }
 
 export interface FleetOptions {
@@ -62,7 +66,7 @@ export class Fleet {
 
   private slot(role: Role, name: string, port?: number): Slot {
     const log = createWriteStream(`${this.options.logDir}/${name}.log`, { flags: "a" });
-    return { role, name, port, expectingExit: false, log, starts: 0 };
+    return { role, name, port, expectingExit: false, log, starts: 0, tail: [] };
   }
 
   get webs(): Slot[] {
@@ -92,18 +96,30 @@ export class Fleet {
     slot.starts += 1;
     slot.expectingExit = false;
     slot.log.write(`---- ${new Date().toISOString()} start #${slot.starts}\n`);
+    slot.tail = [];
     const env = { ...this.options.env, ...(slot.port ? { PORT: String(slot.port) } : {}) };
     const child = startChild({
       name: slot.name,
       args: [slot.role === "web" ? "server.ts" : "worker.ts"],
       env,
-      onLine: (line) => slot.log.write(`${line}\n`),
+      onLine: (line) => {
+        slot.log.write(`${line}\n`);
+        if (!line.startsWith("{") && line.trim()) {
+          slot.tail.push(line.trim());
+          if (slot.tail.length > 40) slot.tail.shift();
+        }
+      },
     });
     slot.child = child;
     void child.exited.then((code) => {
       slot.log.write(`---- ${new Date().toISOString()} exited (${code})\n`);
       if (slot.child !== child || slot.expectingExit || this.stopping) return;
-      this.unexpectedExits.push({ process: slot.name, code, at: Date.now() });
+      this.unexpectedExits.push({
+        process: slot.name,
+        code,
+        at: Date.now(),
+        lastWords: lastWords(slot.tail),
+      });
       // A supervisor restarts what crashed.
       void delay(500).then(() => {
         if (!this.stopping && slot.child === child) this.launch(slot);
@@ -182,4 +198,12 @@ export class Fleet {
       this.slots.map((slot) => new Promise<void>((resolve) => slot.log.end(() => resolve()))),
     );
   }
+}
+
+/** An uncaught error's message and the innermost frames of its stack, from a process's last lines. */
+function lastWords(lines: string[]): string {
+  const error = lines.findIndex((line) => /^(\w*Error|error):/.test(line));
+  if (error < 0) return lines.slice(-3).join(" | ");
+  const frames = lines.slice(error + 1).filter((line) => line.startsWith("at "));
+  return [lines[error], ...frames.slice(-2)].join(" ");
 }

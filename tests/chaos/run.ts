@@ -533,7 +533,9 @@ export async function runChaos(
     check(
       "Recur's processes exited only when killed",
       fleet.unexpectedExits.length === 0,
-      fleet.unexpectedExits.map((e) => `${e.process} exited (${e.code})`).join("; "),
+      fleet.unexpectedExits
+        .map((e) => `${e.process} exited (${e.code})${e.lastWords ? `: ${e.lastWords}` : ""}`)
+        .join("; "),
     );
     const failedKills = report.outcomes.filter((o) => o.error);
     check(

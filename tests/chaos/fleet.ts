@@ -205,5 +205,5 @@ function lastWords(lines: string[]): string {
   const error = lines.findIndex((line) => /^(\w*Error|error):/.test(line));
   if (error < 0) return lines.slice(-3).join(" | ");
   const frames = lines.slice(error + 1).filter((line) => line.startsWith("at "));
-  return [lines[error], ...frames.slice(-2)].join(" ");
+  return [lines[error], ...frames.slice(-2)].join(" ").replace(/\s*\{$/, "");
 }

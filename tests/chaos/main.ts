@@ -62,7 +62,7 @@ function summary(report: RunReport): string {
   return [
     "Summary",
     table(rows),
-    "Kills (ms since the stream began)",
+    "Kills (at: time since the stream began)",
     table(kills),
     "Timeline (since the run began)",
     table(timings),

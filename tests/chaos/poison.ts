@@ -7,6 +7,12 @@
 import type { SendWebhookInput } from "../shopify-standin/index.ts";
 import type { Random } from "./random.ts";
 
+/** A poison delivery as sent: which shop, and the stand-in's webhook id for it. */
+export interface SentPoison extends PoisonDelivery {
+  shop: string;
+  webhookId: string;
+}
+
 export type PoisonKind = "schema" | "retry-exhausted" | "unstorable";
 
 export interface PoisonDelivery {

@@ -125,11 +125,6 @@ export async function runChaos(
         String(options.timeScale),
         "--seed",
         String(options.seed),
-        // Bulk runs finish well before Recur's first poll (SYNC_POLL_SECONDS, 3 s): the stand-in
-        // shows COMPLETED a moment before it sets the result's url (bulk.ts complete()), and a poll
-        // in that moment would read "nothing matched". See docs/operations.md.
-        "--bulk-rate",
-        "100000",
         ...SHOPS.flatMap((shop) => ["--shop", `${shop}:${options.customers}:${options.orders}`]),
       ],
       path.join(logDir, "shopify-standin.log"),

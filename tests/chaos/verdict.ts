@@ -186,7 +186,7 @@ export async function judge(ctx: VerdictContext): Promise<Record<string, string 
     "every completed sync run with objects ingested its result",
     uningested!.n === 0,
     uningested!.n
-      ? `${uningested!.runs}: completed without reading a result file. A poll that read the bulk operation as COMPLETED with url null does this; the stand-in shows that state for a moment (tests/shopify-standin/bulk.ts complete() sets status before url)`
+      ? `${uningested!.runs}: completed without reading a result file. Recur fails a run whose bulk operation says COMPLETED with objects but no url (sync.server.ts outcomeOf), so this means a new path closes runs without ingesting`
       : "",
   );
 

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vites
 import { pool } from "../../app/db.server.ts";
 import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
 import { requestSync } from "../../app/lib/sync/request.server.ts";
+import { findRun } from "../../app/lib/sync/runs.server.ts";
+import { observeBulkOperation } from "../../app/lib/sync/sync.server.ts";
 import * as webhooks from "../../app/routes/webhooks.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
 import { query } from "../support/db.ts";
@@ -116,6 +118,39 @@ describe("the finish of a bulk operation", () => {
     standIn().cancelBulkOperation(domain, run.bulk_operation_id!);
     await settleSyncs();
     expect((await syncRuns(shopId))[0]).toMatchObject({ status: "canceled", rows_written: 0 });
+  });
+
+  it("COMPLETED with objects counted but no result URL fails the run instead of completing it empty", async () => {
+    const { domain, shopId } = await seedInstalledShop({
+      shop: "no-url",
+      customers: 5,
+      orders: 0,
+    });
+    const held = await startHeldRun(domain, shopId, "customers");
+    // Shopify's answer contradicting itself (the stand-in's own bulk runs never answer this way):
+    // url null means "matched nothing", yet objects were counted.
+    const run = (await findRun(pool, held.id))!;
+    const client = await pool.connect();
+    try {
+      const observation = await observeBulkOperation(client, run, {
+        id: held.bulk_operation_id!,
+        status: "COMPLETED",
+        errorCode: null,
+        objectCount: "5",
+        url: null,
+        partialDataUrl: null,
+        createdAt: "2026-11-27T00:00:00Z",
+        completedAt: "2026-11-27T00:00:05Z",
+      });
+      expect(observation).toBe("finished");
+    } finally {
+      client.release();
+    }
+    expect((await syncRuns(shopId))[0]).toMatchObject({
+      status: "failed",
+      error_code: "NO_RESULT_URL",
+      rows_written: 0,
+    });
   });
 
   it("a lost finish webhook: the poll finds the run finished and completes it", async () => {

@@ -544,10 +544,14 @@ export class BulkManager implements BulkService {
   private async complete(run: BulkRun): Promise<void> {
     await this.closeStream(run);
     if (run.status !== "RUNNING") return;
+    const fileSize = run.objectCount > 0 ? (await stat(run.filePath)).size : null;
+    if (run.status !== "RUNNING") return;
+    // Status, file and url change together: a poll must never read COMPLETED without the url
+    // (Shopify's "the query matched nothing").
     run.status = "COMPLETED";
     run.completedAt = run.shop.clock.current();
-    if (run.objectCount > 0) {
-      run.fileSize = (await stat(run.filePath)).size;
+    if (fileSize !== null) {
+      run.fileSize = fileSize;
       run.url = `${this.options.baseUrl()}/bulk-results/${run.fileName}`;
     } else {
       // Shopify gives no file (url null) when a query matched nothing.

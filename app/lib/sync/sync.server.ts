@@ -129,6 +129,15 @@ export async function readBulkOperation(run: SyncRunRow): Promise<BulkOperation>
 function outcomeOf(operation: BulkOperation, partial: boolean): RunOutcome {
   switch (operation.status) {
     case "COMPLETED":
+      // No url means the query matched nothing; with objects counted, Shopify's answer contradicts
+      // itself, and closing the run as an empty success would hide every row it should have had.
+      if (!operation.url && BigInt(operation.objectCount || "0") > 0n) {
+        return {
+          status: "failed",
+          errorCode: "NO_RESULT_URL",
+          errorMessage: `The bulk operation completed with ${operation.objectCount} objects but gave no result URL`,
+        };
+      }
       return { status: "completed" };
     case "CANCELED":
       return {

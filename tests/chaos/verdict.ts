@@ -118,7 +118,7 @@ export async function judge(ctx: VerdictContext): Promise<Record<string, string 
   }));
   const unexplained = causes.filter((c) => c.cause === "unexplained");
   check(
-    "before reconciliation, every differing row is explained (a lost event, or a known gap)",
+    "before reconciliation, every differing row is a lost event's",
     unexplained.length === 0,
     `${countBy(causes.map((c) => c.cause)) || "no differing rows"}${
       unexplained.length

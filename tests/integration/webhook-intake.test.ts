@@ -82,6 +82,48 @@ describe("POST /webhooks", () => {
     });
     expect((await jobs()).filter((j) => j.key === "wh-3")).toEqual([]);
   });
+
+  it("gives each of many deliveries arriving at once its own outcome (they are written in batches)", async () => {
+    const shop = "burst.myshopify.com";
+    const update = (n: number) => ({
+      topic: "customers/update",
+      shop,
+      payload: { ...customer, id: 5000 + n },
+      webhookId: `burst-${n}`,
+    });
+    const sends = [
+      ...Array.from({ length: 40 }, (_, n) => update(n)),
+      // Shopify's retry of one delivery, arriving with it.
+      ...Array.from({ length: 4 }, () => update(7)),
+      { topic: "products/update", shop, payload: { id: 1 }, webhookId: "burst-ignored" },
+      // A payload jsonb cannot hold spoils the batch it is in; each delivery still gets its own.
+      {
+        topic: "customers/update",
+        shop,
+        payload: null,
+        body: '{"id": 5999, "note": "\\u0000"}',
+        webhookId: "burst-unstorable",
+      },
+    ];
+    const statuses = await Promise.all(sends.map((input) => post(input).then((r) => r.status)));
+    expect(statuses.every((status) => status === 200)).toBe(true);
+
+    const recorded = await query<{ id: string; status: string }>(
+      "SELECT id, status::text FROM webhook_deliveries WHERE shop_domain = $1 ORDER BY id",
+      [shop],
+    );
+    expect(recorded).toHaveLength(42);
+    expect(recorded.filter((d) => d.status === "received")).toHaveLength(40);
+    expect(recorded.find((d) => d.id === "burst-ignored")?.status).toBe("ignored");
+    expect(recorded.find((d) => d.id === "burst-unstorable")?.status).toBe("dead_letter");
+    const queued = (await jobs()).filter((job) => job.key?.startsWith("burst-"));
+    expect(queued.map((job) => job.key).sort()).toEqual(
+      Array.from({ length: 40 }, (_, n) => `burst-${n}`).sort(),
+    );
+    expect(new Set(queued.map((job) => job.task_identifier))).toEqual(
+      new Set(["customers.upsert"]),
+    );
+  });
 });
 
 describe("POST /webhooks refusals", () => {

@@ -2,6 +2,12 @@
  * Records a verified webhook delivery and queues its job, in one statement: a delivery is never
  * recorded without its job, nor queued without its record. A webhook id seen before records
  * nothing and queues nothing (Shopify's retries repeat the id).
+ *
+ * Deliveries that arrive together are written together (group commit): while one batch commits,
+ * the next gathers, and goes in as one statement, one commit and one NOTIFY to the workers. Each
+ * request still answers only once its own delivery is committed. graphile-worker's add_job sends a
+ * NOTIFY, and PostgreSQL serializes the commits of notifying transactions; one per webhook capped
+ * the intake at about 850 per second on these machines (docs/decisions/016).
  */
 import type pg from "pg";
 import { env } from "../../env.server.ts";
@@ -43,6 +49,36 @@ const RECORD_AND_QUEUE = `
           WHERE $9::text IS NOT NULL) AS job_id
   FROM delivery`;
 
+/** RECORD_AND_QUEUE for many deliveries: arrays in, the ids recorded now out. */
+const RECORD_AND_QUEUE_MANY = `
+  WITH incoming AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::int[])
+      AS i(id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at,
+           payload, task, reason, priority)
+  ),
+  delivery AS (
+    INSERT INTO webhook_deliveries
+      (id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at, payload,
+       status, last_error, processed_at)
+    SELECT id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at,
+           payload::jsonb, CASE WHEN task IS NULL THEN 'ignored' ELSE 'received' END::delivery_status,
+           reason, CASE WHEN task IS NULL THEN now() END
+    FROM incoming
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id
+  ),
+  specs AS (
+    SELECT array_agg(ROW(i.task, json_build_object('deliveryId', d.id), NULL, NULL, $12::int, d.id,
+                         i.priority, NULL)::graphile_worker.job_spec) AS specs
+    FROM delivery d JOIN incoming i USING (id)
+    WHERE i.task IS NOT NULL
+  ),
+  queued AS (
+    SELECT count(*) AS n FROM specs, graphile_worker.add_jobs(specs.specs) WHERE specs.specs IS NOT NULL
+  )
+  SELECT delivery.id FROM delivery, queued`;
+
 const RECORD_DEAD_LETTER = `
   INSERT INTO webhook_deliveries
     (id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at, payload,
@@ -54,13 +90,145 @@ const RECORD_DEAD_LETTER = `
  * escape, 54001 nesting too deep. */
 const UNSTORABLE_JSON = new Set(["22P05", "22P02", "54001"]);
 
-export async function recordDelivery(
+interface Pending {
+  delivery: VerifiedDelivery;
+  priority: number;
+  resolve(result: IntakeResult): void;
+  reject(error: unknown): void;
+}
+
+/** Batches at most this many deliveries, or this many bytes of payload, per statement. */
+const MAX_BATCH = 200;
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/** Batches written at once (each on a connection of its own). */
+const MAX_IN_FLIGHT = 4;
+
+class IntakeBatcher {
+  private pending: Pending[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  private readonly db: Pick<pg.Pool, "query">;
+
+  constructor(db: Pick<pg.Pool, "query">) {
+    this.db = db;
+  }
+
+  record(delivery: VerifiedDelivery, priority: number): Promise<IntakeResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ delivery, priority, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Writes what is pending after the current turn of the event loop (others may join). */
+  private schedule() {
+    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.pending.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
+        const batch = this.take();
+        this.inFlight++;
+        void this.write(batch).finally(() => {
+          this.inFlight--;
+          this.schedule();
+        });
+      }
+    });
+  }
+
+  private take(): Pending[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.pending.length && count < MAX_BATCH) {
+      bytes += this.pending[count]!.delivery.rawBody.length;
+      if (count > 0 && bytes > MAX_BATCH_BYTES) break;
+      count++;
+    }
+    return this.pending.splice(0, count);
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    // A webhook id twice in one batch: the first is recorded, the others are duplicates of it.
+    const firsts = new Map<string, Pending>();
+    for (const item of batch) {
+      if (!firsts.has(item.delivery.webhookId)) firsts.set(item.delivery.webhookId, item);
+    }
+    let recorded: Set<string>;
+    try {
+      recorded = await recordMany(this.db, [...firsts.values()]);
+    } catch {
+      // One delivery can spoil a batch (a payload jsonb cannot hold, say): record each on its own,
+      // in arrival order, so that each gets its own outcome.
+      for (const item of batch) {
+        await recordOne(this.db, item.delivery, item.priority).then(item.resolve, item.reject);
+      }
+      return;
+    }
+    for (const item of batch) {
+      const { delivery } = item;
+      if (firsts.get(delivery.webhookId) !== item || !recorded.has(delivery.webhookId)) {
+        item.resolve({ outcome: "duplicate" });
+        continue;
+      }
+      const task = taskForTopic(delivery.topic);
+      item.resolve(
+        task
+          ? { outcome: "queued", task }
+          : { outcome: "ignored", reason: ignoredReason(delivery.topic) },
+      );
+    }
+  }
+}
+
+const ignoredReason = (topic: string) => `Recur does not handle the topic ${topic}`;
+
+async function recordMany(db: Pick<pg.Pool, "query">, items: Pending[]): Promise<Set<string>> {
+  const column = <T>(value: (item: Pending) => T) => items.map(value);
+  const { rows } = await db.query<{ id: string }>({
+    name: "recur-record-and-queue-many",
+    text: RECORD_AND_QUEUE_MANY,
+    values: [
+      column((item) => item.delivery.webhookId),
+      column((item) => item.delivery.eventId),
+      column((item) => item.delivery.topic),
+      column((item) => item.delivery.shopDomain),
+      column((item) => item.delivery.apiVersion),
+      column((item) => item.delivery.subscriptionName),
+      column((item) => item.delivery.triggeredAt),
+      column((item) => item.delivery.rawBody),
+      column((item) => taskForTopic(item.delivery.topic) ?? null),
+      column((item) =>
+        taskForTopic(item.delivery.topic) ? null : ignoredReason(item.delivery.topic),
+      ),
+      column((item) => item.priority),
+      env.WEBHOOK_MAX_ATTEMPTS,
+    ],
+  });
+  return new Set(rows.map((row) => row.id));
+}
+
+const batchers = new WeakMap<object, IntakeBatcher>();
+
+export function recordDelivery(
+  db: Pick<pg.Pool, "query">,
+  delivery: VerifiedDelivery,
+  priority: number,
+): Promise<IntakeResult> {
+  let batcher = batchers.get(db);
+  if (!batcher) batchers.set(db, (batcher = new IntakeBatcher(db)));
+  return batcher.record(delivery, priority);
+}
+
+/** One delivery in a statement of its own, telling apart the payloads jsonb cannot hold. */
+async function recordOne(
   db: Pick<pg.Pool, "query">,
   delivery: VerifiedDelivery,
   priority: number,
 ): Promise<IntakeResult> {
   const task = taskForTopic(delivery.topic);
-  const reason = task ? null : `Recur does not handle the topic ${delivery.topic}`;
+  const reason = task ? null : ignoredReason(delivery.topic);
   const headerValues = [
     delivery.webhookId,
     delivery.eventId,

@@ -1,5 +1,5 @@
 /** Webhook deliveries: their status as their jobs move them along. Every query names its shop or id. */
-import pg from "pg";
+import type pg from "pg";
 import { env } from "../../env.server.ts";
 import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
 import { TOPIC_TASKS, taskForTopic } from "../webhooks/topics.ts";
@@ -16,8 +16,6 @@ export interface DeliveryRow {
   attempts: number;
 }
 
-const { escapeLiteral } = pg;
-
 const DELIVERY_FIELDS = `id, event_id AS "eventId", topic, shop_domain AS "shopDomain",
   triggered_at AS "triggeredAt", received_at AS "receivedAt", payload, attempts`;
 
@@ -28,9 +26,9 @@ type StartedRow = DeliveryRow & { shop: ShopRow | null };
  * the row until it ends), and reads its shop in the same statement. Returns nothing when the
  * delivery is already settled (processed, ignored, dead letter) or gone (erased by shop/redact).
  *
- * With `begin`, the statement also opens that transaction, its commit asynchronous (see
- * delivery-task.server.ts): one round trip instead of three, sent as one simple-protocol query with
- * the id as a quoted literal.
+ * With `begin`, it opens that transaction first, its commit asynchronous (see
+ * delivery-task.server.ts). The statement is prepared once per connection (named): a worker runs it
+ * for every delivery, and planning it each time cost more than running it.
  */
 export async function startProcessing(
   db: Queryable,
@@ -45,15 +43,12 @@ export async function startProcessing(
        CASE WHEN s.id IS NOT NULL THEN json_build_object('id', s.id, 'domain', s.domain,
          'state', s.state, 'installedAt', s.installed_at, 'uninstalledAt', s.uninstalled_at) END AS shop
      FROM delivery LEFT JOIN shops s ON s.domain = delivery."shopDomain"`;
-  let rows: StartedRow[];
-  if (begin) {
-    const results = (await db.query(
-      `BEGIN; SET LOCAL synchronous_commit = off; ${sql(escapeLiteral(deliveryId))}`,
-    )) as unknown as pg.QueryResult<StartedRow>[];
-    rows = results[results.length - 1]!.rows;
-  } else {
-    rows = (await db.query<StartedRow>(sql("$1"), [deliveryId])).rows;
-  }
+  if (begin) await db.query("BEGIN; SET LOCAL synchronous_commit = off");
+  const { rows } = await db.query<StartedRow>({
+    name: "start-processing",
+    text: sql("$1"),
+    values: [deliveryId],
+  });
   const row = rows[0];
   if (!row) return undefined;
   const { shop, ...delivery } = row;
@@ -72,8 +67,7 @@ export async function startProcessing(
 export type DeliveryOutcome = { status: "processed" } | { status: "ignored"; reason: string };
 
 /**
- * Settles a delivery; called in the transaction that made its writes. With `commit`, the same
- * round trip commits that transaction (one simple-protocol query, values as quoted literals).
+ * Settles a delivery; called in the transaction that made its writes, which `commit` then commits.
  */
 export async function settle(
   db: Queryable,
@@ -86,12 +80,12 @@ export async function settle(
     `UPDATE webhook_deliveries
      SET status = ${status}::delivery_status, last_error = ${error}, processed_at = now()
      WHERE id = ${id}`;
-  if (commit) {
-    const literal = (value: string | null) => (value === null ? "NULL" : escapeLiteral(value));
-    await db.query(`${sql(literal(deliveryId), literal(outcome.status), literal(reason))}; COMMIT`);
-  } else {
-    await db.query(sql("$1", "$2", "$3"), [deliveryId, outcome.status, reason]);
-  }
+  await db.query({
+    name: "settle-delivery",
+    text: sql("$1", "$2", "$3"),
+    values: [deliveryId, outcome.status, reason],
+  });
+  if (commit) await db.query("COMMIT");
 }
 
 export async function deadLetter(db: Queryable, deliveryId: string, reason: string) {

@@ -311,10 +311,13 @@ async function upsertFromArrays<R>(
   // One statement may not touch a row twice: batches from webhooks hold one record per id.
   const ids = new Set(records.map(spec.key));
   if (ids.size !== records.length) throw new Error(`${spec.table}: one record per id per batch`);
-  const { rows } = await db.query<UpsertedRow>(sql, [
-    shopId,
-    ...arraysOf(travellingColumns(spec), records),
-  ]);
+  // Named, so each connection plans the statement once: its planning costs more than a one-row
+  // upsert, and webhook tasks run it for every delivery (docs/decisions/017).
+  const { rows } = await db.query<UpsertedRow>({
+    name: `guarded-upsert-${spec.table}`,
+    text: sql,
+    values: [shopId, ...arraysOf(travellingColumns(spec), records)],
+  });
   return changedIds(rows);
 }
 
@@ -380,11 +383,11 @@ export async function upsertOrders(
       order.lineItems.map((item) => ({ ...item, orderShopifyId: order.shopifyId })),
     );
   if (written.length > 0) {
-    await db.query(REPLACE_LINE_ITEMS, [
-      shopId,
-      ...arraysOf(LINE_ITEM_TRAVELLING, lineItems),
-      written,
-    ]);
+    await db.query({
+      name: "replace-line-items",
+      text: REPLACE_LINE_ITEMS,
+      values: [shopId, ...arraysOf(LINE_ITEM_TRAVELLING, lineItems), written],
+    });
   }
   return { written, skipped: records.length - written.length };
 }

@@ -81,10 +81,11 @@ export async function listCustomers(
     const live = ["m.shop_id = $1", liveAs("m")];
     const from = "customers m";
     if (await matchesFirst(db, { from, where: live, search, params, pageSize: PAGE_SIZE })) {
-      // See search.server.ts: found through the trigram index first, then sorted.
+      // See search.server.ts: found through the trigram index first, then sorted. The page reads
+      // the matched rows themselves: joined back to customers by id, the planner may pick a scan
+      // of the whole table to hash-join the matches against.
       matches = `matches AS MATERIALIZED (
-        SELECT m.shopify_id FROM customers m WHERE ${[...live, ...search].join(" AND ")})`;
-      where.push("c.shopify_id IN (SELECT shopify_id FROM matches)");
+        SELECT m.* FROM customers m WHERE ${[...live, ...search].join(" AND ")})`;
     } else {
       where.push(...wordsMatch("c", patterns));
     }
@@ -92,7 +93,7 @@ export async function listCustomers(
   const sort = CUSTOMER_SORTS[input.sort];
   return keysetPage<CustomerListRow>(db, {
     with: matches,
-    select: LIST_FIELDS,
+    select: matches ? LIST_FIELDS.replace("FROM customers c", "FROM matches c") : LIST_FIELDS,
     where,
     params,
     ...sort,

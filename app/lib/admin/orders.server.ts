@@ -74,9 +74,9 @@ export async function listOrders(
     if (
       await matchesFirst(db, { from: "orders m", where: live, search, params, pageSize: PAGE_SIZE })
     ) {
+      // Found first, then sorted; the page reads the matched rows themselves (customers.server.ts).
       matches = `matches AS MATERIALIZED (
-        SELECT m.shopify_id FROM orders m WHERE ${[...live, ...search].join(" AND ")})`;
-      where.push("o.shopify_id IN (SELECT shopify_id FROM matches)");
+        SELECT m.* FROM orders m WHERE ${[...live, ...search].join(" AND ")})`;
     } else {
       where.push(condition("o"));
     }
@@ -91,7 +91,7 @@ export async function listOrders(
       o.shopify_created_at AS "createdAt", o.financial_status AS "financialStatus",
       o.fulfillment_status AS "fulfillmentStatus", o.total_price::text AS "totalPrice",
       o.currency_code AS "currencyCode", o.cancelled_at AS "cancelledAt", o.test
-      FROM orders o`,
+      FROM ${matches ? "matches" : "orders"} o`,
     where,
     params,
     ...ORDER_SORTS[input.sort],

@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import * as prettier from "prettier";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
 import { format, loadResult, machine, type BenchResult } from "./lib/report.ts";
 
@@ -54,5 +55,8 @@ for (const result of results) {
   if (result.notes?.length) lines.push("", ...result.notes.map((note) => `- ${note}`));
   lines.push("");
 }
-await writeFile(path.join(PROJECT_ROOT, "docs", "benchmarks.md"), lines.join("\n"));
+// Formatted as the rest of the repository is (the lint step checks it).
+const file = path.join(PROJECT_ROOT, "docs", "benchmarks.md");
+const options = await prettier.resolveConfig(file);
+await writeFile(file, await prettier.format(lines.join("\n"), { ...options, filepath: file }));
 console.log("\nwrote docs/benchmarks.md");

@@ -186,6 +186,32 @@ describe("the customer list", () => {
     }
   });
 
+  it("gives the same page whether a walk finishes or runs out of its time budget", async () => {
+    // "alan grace": two first names, each a quarter of the shop, never in one customer; estimated
+    // as independent they look common, so the list walks for them, and a walk finds nothing
+    // before the end of the shop. "grace example": common, and together as often as apart.
+    const search = (q: string, walkBudgetMs: number) =>
+      listCustomers(pool, shopId, { q, sort: "updated", direction: "desc" }, { walkBudgetMs });
+    for (const q of ["alan grace", "grace example"]) {
+      const unhurried = await search(q, 60_000);
+      expect(await search(q, 1), q).toEqual(unhurried);
+    }
+    expect((await search("alan grace", 1)).rows).toEqual([]);
+    const page = await search("grace example", 1);
+    expect(page.rows).toHaveLength(50);
+    expect(page.rows.every((row) => row.firstName === "Grace")).toBe(true);
+    expect(page.next).not.toBeNull();
+
+    const orders = (walkBudgetMs: number) =>
+      listOrders(
+        pool,
+        shopId,
+        { q: "alan grace", sort: "created", direction: "desc" },
+        { walkBudgetMs },
+      );
+    expect(await orders(1)).toEqual(await orders(60_000));
+  });
+
   it("walks the sort's index for a word most customers match", async () => {
     expectIndexPage(
       await planOf(customers({ q: "example" })),

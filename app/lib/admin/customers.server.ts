@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { Queryable } from "../../jobs/enqueue.server.ts";
 import { decodeCursor, keysetPage, type Direction, type Page } from "./keyset.server.ts";
-import { containsPattern, matchesFirst, parseSearchText } from "./search.server.ts";
+import { containsPattern, parseSearchText, searchedPage } from "./search.server.ts";
 
 export const PAGE_SIZE = 50;
 
@@ -69,40 +69,46 @@ export async function listCustomers(
   db: Queryable,
   shopId: number,
   input: CustomerListInput,
+  { walkBudgetMs }: { walkBudgetMs?: number } = {},
 ): Promise<Page<CustomerListRow>> {
   const params: unknown[] = [shopId];
   const bind = (value: unknown) => `$${params.push(value)}`;
   const where = ["c.shop_id = $1", LIVE];
+  const page = (db: Queryable, search?: { matches: string } | { where: string[] }) =>
+    keysetPage<CustomerListRow>(db, {
+      with: search && "matches" in search ? search.matches : undefined,
+      // From the matches, the page reads the matched rows themselves: joined back to customers
+      // by id, the planner may pick a scan of the whole table to hash-join the matches against.
+      select:
+        search && "matches" in search
+          ? LIST_FIELDS.replace("FROM customers c", "FROM matches c")
+          : LIST_FIELDS,
+      where: search && "where" in search ? [...where, ...search.where] : where,
+      params,
+      ...CUSTOMER_SORTS[input.sort],
+      id: "c.shopify_id",
+      idType: "bigint",
+      direction: input.direction as Direction,
+      after: input.after ? decodeCursor(input.after) : undefined,
+      before: input.before ? decodeCursor(input.before) : undefined,
+      size: PAGE_SIZE,
+    });
+
   const words = parseSearchText(input.q);
-  let matches: string | undefined;
-  if (words) {
-    const patterns = words.map((word) => bind(containsPattern(word)));
-    const search = wordsMatch("m", patterns);
-    const live = ["m.shop_id = $1", liveAs("m")];
-    const from = "customers m";
-    if (await matchesFirst(db, { from, where: live, search, params, pageSize: PAGE_SIZE })) {
-      // See search.server.ts: found through the trigram index first, then sorted. The page reads
-      // the matched rows themselves: joined back to customers by id, the planner may pick a scan
-      // of the whole table to hash-join the matches against.
-      matches = `matches AS MATERIALIZED (
-        SELECT m.* FROM customers m WHERE ${[...live, ...search].join(" AND ")})`;
-    } else {
-      where.push(...wordsMatch("c", patterns));
-    }
-  }
-  const sort = CUSTOMER_SORTS[input.sort];
-  return keysetPage<CustomerListRow>(db, {
-    with: matches,
-    select: matches ? LIST_FIELDS.replace("FROM customers c", "FROM matches c") : LIST_FIELDS,
-    where,
-    params,
-    ...sort,
-    id: "c.shopify_id",
-    idType: "bigint",
-    direction: input.direction as Direction,
-    after: input.after ? decodeCursor(input.after) : undefined,
-    before: input.before ? decodeCursor(input.before) : undefined,
-    size: PAGE_SIZE,
+  if (!words) return page(db);
+  const patterns = words.map((word) => bind(containsPattern(word)));
+  const live = ["m.shop_id = $1", liveAs("m")];
+  const search = wordsMatch("m", patterns);
+  // See search.server.ts.
+  return searchedPage(db, {
+    estimate: { from: "customers m", where: live, search, params, pageSize: PAGE_SIZE },
+    matchesFirst: (db) =>
+      page(db, {
+        matches: `matches AS MATERIALIZED (
+          SELECT m.* FROM customers m WHERE ${[...live, ...search].join(" AND ")})`,
+      }),
+    walk: (db) => page(db, { where: wordsMatch("c", patterns) }),
+    budgetMs: walkBudgetMs,
   });
 }
 

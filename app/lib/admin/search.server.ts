@@ -11,11 +11,14 @@
  *   match) rows: right when matches are common ("example", "gmail").
  *
  * Postgres makes this choice itself for a LIMIT query, but trusts its estimate of how many rows
- * match; several words are estimated as independent, so "grace hopper" (two common words, rarely
- * together) looks common, and a search that matches nothing walks the whole shop. Recur asks for the
- * same estimates (EXPLAIN, no execution) and decides with a margin towards matches first: that path
- * is bounded by the matches, the other by the shop.
+ * match; several words are estimated as independent, so "ada grace" (two common words that never
+ * meet: an email holds one first name) looks common, and walking for it reads the whole shop. Recur
+ * asks for the same estimates (EXPLAIN, no execution): when matches look few, it finds them first;
+ * otherwise it walks, but within a time budget (a statement timeout), and answers from the matches
+ * when the walk runs out of it. Either way the page is the same; the cost is bounded by the budget
+ * plus the matches, never by the shop.
  */
+import type pg from "pg";
 import type { Queryable } from "../../jobs/enqueue.server.ts";
 
 export const MIN_WORD = 3;
@@ -41,10 +44,10 @@ async function estimatedRows(db: Queryable, sql: string, params: unknown[]): Pro
 }
 
 /**
- * Whether to find the matches first. `from` and `where` select the list's rows (with $1 only);
- * `search` adds the search's conditions (with the rest of `params`).
+ * Whether matches look few enough to find first. `from` and `where` select the list's rows (with
+ * $1 only); `search` adds the search's conditions (with the rest of `params`).
  */
-export async function matchesFirst(
+export async function matchesLookFew(
   db: Queryable,
   query: { from: string; where: string[]; search: string[]; params: unknown[]; pageSize: number },
 ): Promise<boolean> {
@@ -58,8 +61,61 @@ export async function matchesFirst(
       query.params,
     ),
   ]);
-  // Break-even near matching = sqrt(page × all); the factor leans towards the bounded path.
-  return matching * matching < 16 * query.pageSize * Math.max(all, 1);
+  // Finding m matches costs about m rows; walking costs about page × all ÷ m rows: they break even
+  // near m = sqrt(page × all).
+  return matching * matching < query.pageSize * Math.max(all, 1);
+}
+
+/** How long a search may walk the sort's index before it is answered from its matches instead. */
+export const WALK_BUDGET_MS = 30;
+
+/**
+ * Runs `walk` under a statement timeout of `budgetMs`, on a connection of its own in a transaction
+ * (`SET LOCAL`), and returns nothing when the timeout cancels it. `db` is the pool; a caller's
+ * connection (already in a transaction, as in the plan tests) runs the walk without a budget.
+ */
+export async function withinBudget<T>(
+  db: Queryable,
+  budgetMs: number,
+  walk: (db: Queryable) => Promise<T>,
+): Promise<T | undefined> {
+  if (!("connect" in db) || !("totalCount" in db)) return walk(db);
+  const client = await (db as pg.Pool).connect();
+  try {
+    await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(budgetMs))}`);
+    try {
+      const result = await walk(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK");
+      if ((error as { code?: string }).code === QUERY_CANCELED) return undefined;
+      throw error;
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** SQLSTATE of a statement cancelled by statement_timeout. */
+const QUERY_CANCELED = "57014";
+
+/**
+ * One page of a searched list: from the matches found first when they look few, otherwise from a
+ * walk of the sort's index within the budget, or from the matches when the walk runs out of it.
+ */
+export async function searchedPage<T>(
+  db: Queryable,
+  options: {
+    estimate: Parameters<typeof matchesLookFew>[1];
+    matchesFirst: (db: Queryable) => Promise<T>;
+    walk: (db: Queryable) => Promise<T>;
+    budgetMs?: number;
+  },
+): Promise<T> {
+  if (await matchesLookFew(db, options.estimate)) return options.matchesFirst(db);
+  const walked = await withinBudget(db, options.budgetMs ?? WALK_BUDGET_MS, options.walk);
+  return walked ?? options.matchesFirst(db);
 }
 
 /** `%word%`, with LIKE's own wildcards in the word taken literally. */

@@ -6,10 +6,13 @@
  * Targets (issue 4): at least 2,000 accepted per second; p99 under 50 ms at 1,000 per second.
  */
 import { createHmac, randomUUID } from "node:crypto";
+import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from "node:fs";
+import path from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
 import { buildIfStale, startChild, waitForHttp } from "../scripts/lib/stack.ts";
 import { restOrder } from "../tests/support/payloads.ts";
+import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { freePort, peakRssMb } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
@@ -63,6 +66,38 @@ const summary = (result: autocannon.Result) => ({
   p99: result.latency.p99,
 });
 
+/**
+ * The disk under the database, alone: 8 KiB written and flushed (fdatasync) over and over for
+ * `seconds`, as a commit flushes the WAL. Every webhook's answer waits for a flush; a stall here is
+ * a stall of every answer waiting at that moment, which the baseline server never meets.
+ */
+function flushLatencies(seconds: number) {
+  const file = path.join(PROJECT_ROOT, ".data", `fsync-probe-${process.pid}`);
+  const fd = openSync(file, "w");
+  const block = Buffer.alloc(8192, 1);
+  const times: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  try {
+    while (performance.now() < end) {
+      const start = performance.now();
+      writeSync(fd, block, 0, block.length, 0);
+      fdatasyncSync(fd);
+      times.push(performance.now() - start);
+    }
+  } finally {
+    closeSync(fd);
+    unlinkSync(file);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.floor(q * (times.length - 1))]!;
+  return {
+    p50: at(0.5),
+    p99: at(0.99),
+    max: times.at(-1)!,
+    over50: times.filter((t) => t > 50).length,
+  };
+}
+
 const database = await startBenchDatabase("intake");
 const db = new pg.Client({ connectionString: database.url });
 await db.connect();
@@ -108,6 +143,7 @@ try {
     await load(`http://127.0.0.1:${basePort}`, { connections: 32, overallRate: 1000 }),
   );
   const webPeak = peakRssMb(web.process.pid!);
+  const flush = flushLatencies(DURATION);
 
   const { rows } = await db.query<{ deliveries: number; jobs: number }>(
     "SELECT (SELECT count(*) FROM webhook_deliveries)::int AS deliveries, (SELECT count(*) FROM graphile_worker.jobs)::int AS jobs",
@@ -142,6 +178,7 @@ try {
     notes: [
       `non-2xx or failed requests: Recur ${recurMax.others + recurFixed.others}, baseline ${baseMax.others + baseFixed.others}`,
       `${accepted} webhooks answered 2xx (warm-up included): ${rows[0]!.deliveries} deliveries recorded, ${rows[0]!.jobs} jobs queued`,
+      `the disk alone, for ${DURATION} s after the loads (fdatasync of 8 KiB, as a commit flushes): p50 ${flush.p50.toFixed(2)} ms, p99 ${flush.p99.toFixed(2)} ms, max ${flush.max.toFixed(0)} ms, ${flush.over50} stalls over 50 ms. Every answer waits for its commit's flush; a stall holds every answer waiting at that moment.`,
     ],
   });
 } finally {

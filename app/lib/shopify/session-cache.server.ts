@@ -6,6 +6,9 @@
  * Stores and deletes made through this storage update the memory at once. A session deleted behind
  * its back (the worker's uninstall deletes sessions in SQL) is forgotten within `ttlMs`; the
  * library recovers from a revoked token by exchanging a new one.
+ *
+ * When a remembered session expires, the requests that want it meanwhile share one load: at a
+ * thousand webhooks a second, each loading it for itself stalled every answer for a while.
  */
 import { Session } from "@shopify/shopify-api";
 import type { SessionStorage } from "@shopify/shopify-app-session-storage";
@@ -17,6 +20,8 @@ interface Entry {
 
 export class CachedSessionStorage implements SessionStorage {
   private readonly entries = new Map<string, Entry>();
+  /** Loads under way, shared by the requests that arrive while one runs. */
+  private readonly loading = new Map<string, Promise<Session | undefined>>();
   private readonly inner: SessionStorage;
   private readonly ttlMs: number;
 
@@ -28,24 +33,39 @@ export class CachedSessionStorage implements SessionStorage {
   async loadSession(id: string): Promise<Session | undefined> {
     const entry = this.entries.get(id);
     if (entry && entry.expires > Date.now()) return copy(entry.session);
-    const session = await this.inner.loadSession(id);
-    this.remember(id, session);
-    return copy(session);
+    let load = this.loading.get(id);
+    if (!load) {
+      const started = this.inner.loadSession(id).then((session) => {
+        // A store or delete since the load began has the newer word.
+        if (this.loading.get(id) === started) this.remember(id, session);
+        return session;
+      });
+      load = started.finally(() => {
+        if (this.loading.get(id) === started) this.loading.delete(id);
+      });
+      this.loading.set(id, started);
+    }
+    return copy(await load);
   }
 
   async storeSession(session: Session): Promise<boolean> {
+    this.loading.delete(session.id);
     const stored = await this.inner.storeSession(session);
     this.remember(session.id, stored ? session : undefined);
     return stored;
   }
 
   async deleteSession(id: string): Promise<boolean> {
+    this.loading.delete(id);
     this.entries.delete(id);
     return this.inner.deleteSession(id);
   }
 
   async deleteSessions(ids: string[]): Promise<boolean> {
-    for (const id of ids) this.entries.delete(id);
+    for (const id of ids) {
+      this.loading.delete(id);
+      this.entries.delete(id);
+    }
     return this.inner.deleteSessions(ids);
   }
 

@@ -48,11 +48,10 @@ export interface CustomerListRow {
 
 const LIVE = "c.deleted_at IS NULL AND c.shopify_updated_at IS NOT NULL";
 
-const LIST_FIELDS = `SELECT c.shopify_id::text AS id, c.first_name AS "firstName",
+const LIST_FIELDS = `c.shopify_id::text AS id, c.first_name AS "firstName",
   c.last_name AS "lastName", c.email, c.state, c.number_of_orders AS "numberOfOrders",
   c.amount_spent::text AS "amountSpent", c.currency_code AS "currencyCode",
-  c.shopify_created_at AS "createdAt", c.shopify_updated_at AS "updatedAt"
-  FROM customers c`;
+  c.shopify_created_at AS "createdAt", c.shopify_updated_at AS "updatedAt"`;
 
 /** "Every word is in the first name, last name or email", for bound patterns. */
 function wordsMatch(alias: string, patterns: string[]): string[] {
@@ -72,42 +71,32 @@ export async function listCustomers(
   { walkBudgetMs }: { walkBudgetMs?: number } = {},
 ): Promise<Page<CustomerListRow>> {
   const params: unknown[] = [shopId];
-  const bind = (value: unknown) => `$${params.push(value)}`;
-  const where = ["c.shop_id = $1", LIVE];
-  const page = (db: Queryable, search?: { matches: string } | { where: string[] }) =>
-    keysetPage<CustomerListRow>(db, {
-      with: search && "matches" in search ? search.matches : undefined,
-      // From the matches, the page reads the matched rows themselves: joined back to customers
-      // by id, the planner may pick a scan of the whole table to hash-join the matches against.
-      select:
-        search && "matches" in search
-          ? LIST_FIELDS.replace("FROM customers c", "FROM matches c")
-          : LIST_FIELDS,
-      where: search && "where" in search ? [...where, ...search.where] : where,
-      params,
-      ...CUSTOMER_SORTS[input.sort],
-      id: "c.shopify_id",
-      idType: "bigint",
-      direction: input.direction as Direction,
-      after: input.after ? decodeCursor(input.after) : undefined,
-      before: input.before ? decodeCursor(input.before) : undefined,
-      size: PAGE_SIZE,
-    });
-
   const words = parseSearchText(input.q);
-  if (!words) return page(db);
-  const patterns = words.map((word) => bind(containsPattern(word)));
-  const live = ["m.shop_id = $1", liveAs("m")];
-  const search = wordsMatch("m", patterns);
+  const patterns = words?.map((word) => `$${params.push(containsPattern(word))}`);
   // See search.server.ts.
   return searchedPage(db, {
-    estimate: { from: "customers m", where: live, search, params, pageSize: PAGE_SIZE },
-    matchesFirst: (db) =>
-      page(db, {
-        matches: `matches AS MATERIALIZED (
-          SELECT m.* FROM customers m WHERE ${[...live, ...search].join(" AND ")})`,
+    table: "customers",
+    page: (db, source) =>
+      keysetPage<CustomerListRow>(db, {
+        with: source.with,
+        select: `SELECT ${LIST_FIELDS} FROM ${source.from} c`,
+        where: ["c.shop_id = $1", LIVE, ...source.where],
+        params,
+        ...CUSTOMER_SORTS[input.sort],
+        id: "c.shopify_id",
+        idType: "bigint",
+        direction: input.direction as Direction,
+        after: input.after ? decodeCursor(input.after) : undefined,
+        before: input.before ? decodeCursor(input.before) : undefined,
+        size: PAGE_SIZE,
       }),
-    walk: (db) => page(db, { where: wordsMatch("c", patterns) }),
+    search: patterns && {
+      live: ["m.shop_id = $1", liveAs("m")],
+      search: wordsMatch("m", patterns),
+      walk: wordsMatch("c", patterns),
+      params,
+    },
+    pageSize: PAGE_SIZE,
     budgetMs: walkBudgetMs,
   });
 }
@@ -128,13 +117,10 @@ export async function findCustomer(
   customerId: string,
 ): Promise<CustomerDetail | undefined> {
   const { rows } = await db.query<CustomerDetail>(
-    `${LIST_FIELDS.replace(
-      "FROM customers c",
-      `, c.phone, c.verified_email AS "verifiedEmail", c.tags,
-         c.purchasing_summary_at AS "purchasingSummaryAt", c.redacted_at AS "redactedAt",
-         c.synced_at AS "syncedAt"
-       FROM customers c`,
-    )}
+    `SELECT ${LIST_FIELDS}, c.phone, c.verified_email AS "verifiedEmail", c.tags,
+       c.purchasing_summary_at AS "purchasingSummaryAt", c.redacted_at AS "redactedAt",
+       c.synced_at AS "syncedAt"
+     FROM customers c
      WHERE c.shop_id = $1 AND c.shopify_id = $2 AND ${LIVE}`,
     [shopId, customerId],
   );

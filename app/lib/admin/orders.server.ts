@@ -52,39 +52,12 @@ export async function listOrders(
   { walkBudgetMs }: { walkBudgetMs?: number } = {},
 ): Promise<Page<OrderListRow>> {
   const params: unknown[] = [shopId];
-  const bind = (value: unknown) => `$${params.push(value)}`;
-  const where = ["o.shop_id = $1", "o.deleted_at IS NULL", "o.shopify_updated_at IS NOT NULL"];
-  const page = (db: Queryable, search?: { matches: string } | { where: string[] }) =>
-    keysetPage<OrderListRow>(db, {
-      with: search && "matches" in search ? search.matches : undefined,
-      // From the matches, the page reads the matched rows themselves (see customers.server.ts).
-      select: `SELECT o.shopify_id::text AS id, o.name, o.email,
-        o.customer_shopify_id::text AS "customerId",
-        (SELECT nullif(concat_ws(' ', c.first_name, c.last_name), '') FROM customers c
-          WHERE c.shop_id = o.shop_id AND c.shopify_id = o.customer_shopify_id
-            AND c.deleted_at IS NULL AND c.shopify_updated_at IS NOT NULL) AS "customerName",
-        o.shopify_created_at AS "createdAt", o.financial_status AS "financialStatus",
-        o.fulfillment_status AS "fulfillmentStatus", o.total_price::text AS "totalPrice",
-        o.currency_code AS "currencyCode", o.cancelled_at AS "cancelledAt", o.test
-        FROM ${search && "matches" in search ? "matches" : "orders"} o`,
-      where: search && "where" in search ? [...where, ...search.where] : where,
-      params,
-      ...ORDER_SORTS[input.sort],
-      id: "o.shopify_id",
-      idType: "bigint",
-      direction: input.direction as Direction,
-      after: input.after ? decodeCursor(input.after) : undefined,
-      before: input.before ? decodeCursor(input.before) : undefined,
-      size: PAGE_SIZE,
-    });
-
   const words = parseSearchText(input.q);
-  if (!words) return page(db);
-  const patterns = words.map((word) => bind(containsPattern(word)));
+  const patterns = words?.map((word) => `$${params.push(containsPattern(word))}`);
   // An order matches when every word is in its number or email, or when its customer's name
   // holds every word. The customers' ids are computed once (an InitPlan), so `= ANY` can use the
   // orders' index on (shop_id, customer_shopify_id) beside the trigram index on name and email.
-  const condition = (alias: string) => `((${patterns
+  const matching = (alias: string, patterns: string[]) => `((${patterns
     .map((p) => `(${alias}.name ILIKE ${p} OR ${alias}.email ILIKE ${p})`)
     .join(" AND ")})
     OR ${alias}.customer_shopify_id = ANY(ARRAY(
@@ -93,17 +66,43 @@ export async function listOrders(
         .map((p) => `(n.first_name ILIKE ${p} OR n.last_name ILIKE ${p})`)
         .join(" AND ")}
       LIMIT ${NAME_MATCHES})))`;
-  const live = ["m.shop_id = $1", "m.deleted_at IS NULL", "m.shopify_updated_at IS NOT NULL"];
-  const search = [condition("m")];
   // See search.server.ts.
   return searchedPage(db, {
-    estimate: { from: "orders m", where: live, search, params, pageSize: PAGE_SIZE },
-    matchesFirst: (db) =>
-      page(db, {
-        matches: `matches AS MATERIALIZED (
-          SELECT m.* FROM orders m WHERE ${[...live, ...search].join(" AND ")})`,
+    table: "orders",
+    page: (db, source) =>
+      keysetPage<OrderListRow>(db, {
+        with: source.with,
+        select: `SELECT o.shopify_id::text AS id, o.name, o.email,
+          o.customer_shopify_id::text AS "customerId",
+          (SELECT nullif(concat_ws(' ', c.first_name, c.last_name), '') FROM customers c
+            WHERE c.shop_id = o.shop_id AND c.shopify_id = o.customer_shopify_id
+              AND c.deleted_at IS NULL AND c.shopify_updated_at IS NOT NULL) AS "customerName",
+          o.shopify_created_at AS "createdAt", o.financial_status AS "financialStatus",
+          o.fulfillment_status AS "fulfillmentStatus", o.total_price::text AS "totalPrice",
+          o.currency_code AS "currencyCode", o.cancelled_at AS "cancelledAt", o.test
+          FROM ${source.from} o`,
+        where: [
+          "o.shop_id = $1",
+          "o.deleted_at IS NULL",
+          "o.shopify_updated_at IS NOT NULL",
+          ...source.where,
+        ],
+        params,
+        ...ORDER_SORTS[input.sort],
+        id: "o.shopify_id",
+        idType: "bigint",
+        direction: input.direction as Direction,
+        after: input.after ? decodeCursor(input.after) : undefined,
+        before: input.before ? decodeCursor(input.before) : undefined,
+        size: PAGE_SIZE,
       }),
-    walk: (db) => page(db, { where: [condition("o")] }),
+    search: patterns && {
+      live: ["m.shop_id = $1", "m.deleted_at IS NULL", "m.shopify_updated_at IS NOT NULL"],
+      search: [matching("m", patterns)],
+      walk: [matching("o", patterns)],
+      params,
+    },
+    pageSize: PAGE_SIZE,
     budgetMs: walkBudgetMs,
   });
 }

@@ -100,22 +100,56 @@ export async function withinBudget<T>(
 /** SQLSTATE of a statement cancelled by statement_timeout. */
 const QUERY_CANCELED = "57014";
 
+/** Where a page of a list reads its rows from. */
+export interface PageSource {
+  /** A common table expression the page needs (`matches AS MATERIALIZED (...)`). */
+  with?: string;
+  /** The relation the page reads, under the list's alias: the list's table, or its matches. */
+  from: string;
+  /** Conditions the page adds to the list's own. */
+  where: string[];
+}
+
 /**
- * One page of a searched list: from the matches found first when they look few, otherwise from a
- * walk of the sort's index within the budget, or from the matches when the walk runs out of it.
+ * One page of a list, searched or not. `page` reads a page from a source. Without a search it reads
+ * the table; with one, from the matches found first when they look few, otherwise from a walk of the
+ * sort's index within the budget, or from the matches when the walk runs out of it.
+ * `live` and `search` are conditions on the table under the alias `m` (with $1 the shop, and the
+ * rest of `params`); `walk` is the search's conditions under the page's own alias.
  */
 export async function searchedPage<T>(
   db: Queryable,
   options: {
-    estimate: Parameters<typeof matchesLookFew>[1];
-    matchesFirst: (db: Queryable) => Promise<T>;
-    walk: (db: Queryable) => Promise<T>;
+    table: string;
+    page: (db: Queryable, source: PageSource) => Promise<T>;
+    search?: { live: string[]; search: string[]; walk: string[]; params: unknown[] };
+    pageSize: number;
     budgetMs?: number;
   },
 ): Promise<T> {
-  if (await matchesLookFew(db, options.estimate)) return options.matchesFirst(db);
-  const walked = await withinBudget(db, options.budgetMs ?? WALK_BUDGET_MS, options.walk);
-  return walked ?? options.matchesFirst(db);
+  const { table, page, search } = options;
+  if (!search) return page(db, { from: table, where: [] });
+  const fromMatches = (db: Queryable) =>
+    // The page reads the matched rows themselves: joined back to the table by id, the planner may
+    // pick a scan of the whole table to hash-join the matches against.
+    page(db, {
+      with: `matches AS MATERIALIZED (
+        SELECT m.* FROM ${table} m WHERE ${[...search.live, ...search.search].join(" AND ")})`,
+      from: "matches",
+      where: [],
+    });
+  const estimate = {
+    from: `${table} m`,
+    where: search.live,
+    search: search.search,
+    params: search.params,
+    pageSize: options.pageSize,
+  };
+  if (await matchesLookFew(db, estimate)) return fromMatches(db);
+  const walked = await withinBudget(db, options.budgetMs ?? WALK_BUDGET_MS, (db) =>
+    page(db, { from: table, where: search.walk }),
+  );
+  return walked ?? fromMatches(db);
 }
 
 /** `%word%`, with LIKE's own wildcards in the word taken literally. */

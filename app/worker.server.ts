@@ -47,6 +47,14 @@ export interface RunningWorker {
 
 const RESTART_MIN_DELAY_MS = 500;
 const RESTART_MAX_DELAY_MS = 30_000;
+/**
+ * How long a pool may take to shut down after graphile-worker reports a fatal error before it is
+ * given up. graphile-worker 0.18 shuts a pool down when it cannot record jobs' completions or
+ * failures; when that happens to more than one batch, its batcher miscounts what is pending and the
+ * shutdown waits forever, while the pool's heartbeat keeps its locked jobs from being recovered.
+ * Running jobs get this long to finish (a PostgreSQL restart fails them at once anyway).
+ */
+const FATAL_SHUTDOWN_GRACE_MS = 15_000;
 
 /**
  * Runs graphile-worker, and starts it again when its pool stops on its own. graphile-worker stops
@@ -64,10 +72,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
     while (current) {
       const stopped: Pool = current;
       const startedAt = Date.now();
-      const error = await stopped.runner.promise.then(
-        () => undefined,
-        (reason: unknown) => reason,
-      );
+      const error = await stoppedOrStuck(stopped);
       // A pool that stops again soon after its restart waits longer before the next one.
       failures = Date.now() - startedAt > RESTART_MAX_DELAY_MS ? 0 : failures + 1;
       current = undefined;
@@ -91,14 +96,16 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
 
   return {
     done,
+    // A pool stuck shutting down (see FATAL_SHUTDOWN_GRACE_MS) never finishes stop() or kill();
+    // `done` settles once it has been given up.
     async stop() {
       stopping = true;
-      await current?.runner.stop();
+      await Promise.race([current?.runner.stop(), done]);
       await done;
     },
     async kill() {
       stopping = true;
-      await current?.runner.kill();
+      await Promise.race([current?.runner.kill(), done]);
       await done;
     },
   };
@@ -108,16 +115,50 @@ interface Pool {
   runner: Runner;
   workerId: string | undefined;
   stopHeartbeats(): Promise<unknown>;
+  /** Settles with the error when graphile-worker reports the pool's queue inconsistent. */
+  fatal: Promise<unknown>;
+}
+
+/**
+ * Settles when the pool's runner stops (with its error, if any), or when it is still shutting down
+ * `FATAL_SHUTDOWN_GRACE_MS` after a fatal error: then it is abandoned (it takes no more jobs once
+ * shutting down) and its jobs are released by the caller like those of a pool that stopped.
+ */
+async function stoppedOrStuck(current: Pool): Promise<unknown> {
+  const stopped = current.runner.promise.then(
+    () => ({ stuck: false, reason: undefined as unknown }),
+    (reason: unknown) => ({ stuck: false, reason }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = current.fatal.then(
+    (reason) =>
+      new Promise<{ stuck: boolean; reason: unknown }>((resolve) => {
+        timer = setTimeout(() => resolve({ stuck: true, reason }), FATAL_SHUTDOWN_GRACE_MS);
+      }),
+  );
+  const outcome = await Promise.race([stopped, stuck]);
+  clearTimeout(timer);
+  if (outcome.stuck) {
+    logger.error(
+      { err: outcome.reason, workerId: current.workerId },
+      "worker pool still shutting down after a fatal error; giving it up",
+    );
+    void current.runner.kill().catch(() => {});
+  }
+  return outcome.reason;
 }
 
 async function startPool(options: WorkerOptions): Promise<Pool> {
   const events: WorkerEvents = new EventEmitter();
   const heartbeats: Heartbeat[] = [];
+  let fatal: (error: unknown) => void = () => {};
   const started: Pool = {
     runner: undefined as unknown as Runner,
     workerId: undefined,
     stopHeartbeats: () => Promise.allSettled(heartbeats.map((heartbeat) => heartbeat.stop())),
+    fatal: new Promise((resolve) => (fatal = resolve)),
   };
+  events.on("pool:fatalError", ({ error }) => fatal(error));
   events.on("pool:create", ({ workerPool }) => {
     started.workerId = workerPool.id;
     heartbeats.push(

@@ -5,10 +5,15 @@
  */
 import { z } from "zod";
 import type { Queryable } from "../../jobs/enqueue.server.ts";
-import { decodeCursor, keysetPage, type Direction, type Page } from "./keyset.server.ts";
+import {
+  keysetPage,
+  PAGE_SIZE,
+  pageFields,
+  sortedListSchema,
+  type Direction,
+  type Page,
+} from "./keyset.server.ts";
 import { containsPattern, parseSearchText, searchedPage } from "./search.server.ts";
-
-export const PAGE_SIZE = 50;
 
 export const CUSTOMER_SORTS = {
   updated: { column: "c.shopify_updated_at", columnType: "timestamptz", nullable: false },
@@ -19,18 +24,11 @@ export const CUSTOMER_SORTS = {
 
 export type CustomerSort = keyof typeof CUSTOMER_SORTS;
 
-const sortKeys = Object.keys(CUSTOMER_SORTS) as [CustomerSort, ...CustomerSort[]];
-
 /** The list's query string. */
-export const customerListSchema = z.object({
-  q: z.string().max(200, "Search for at most 200 characters").optional(),
-  sort: z
-    .enum(sortKeys, { error: `sort must be one of ${sortKeys.join(", ")}` })
-    .default("updated"),
-  direction: z.enum(["asc", "desc"], { error: "direction must be asc or desc" }).default("desc"),
-  after: z.string().max(500).optional(),
-  before: z.string().max(500).optional(),
-});
+export const customerListSchema = sortedListSchema(
+  Object.keys(CUSTOMER_SORTS) as [CustomerSort, ...CustomerSort[]],
+  "updated",
+);
 export type CustomerListInput = z.output<typeof customerListSchema>;
 
 export interface CustomerListRow {
@@ -86,9 +84,7 @@ export async function listCustomers(
         id: "c.shopify_id",
         idType: "bigint",
         direction: input.direction as Direction,
-        after: input.after ? decodeCursor(input.after) : undefined,
-        before: input.before ? decodeCursor(input.before) : undefined,
-        size: PAGE_SIZE,
+        page: input,
       }),
     search: patterns && {
       live: ["m.shop_id = $1", liveAs("m")],
@@ -128,8 +124,7 @@ export async function findCustomer(
 }
 
 export const customerOrdersSchema = z.object({
-  after: z.string().max(500).optional(),
-  before: z.string().max(500).optional(),
+  ...pageFields,
 });
 
 export interface CustomerOrderRow {
@@ -171,8 +166,6 @@ export async function listCustomerOrders(
     id: "o.shopify_id",
     idType: "bigint",
     direction: "desc",
-    after: input.after ? decodeCursor(input.after) : undefined,
-    before: input.before ? decodeCursor(input.before) : undefined,
-    size: PAGE_SIZE,
+    page: input,
   });
 }

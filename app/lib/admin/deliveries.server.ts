@@ -5,9 +5,7 @@
 import { z } from "zod";
 import type { Queryable } from "../../jobs/enqueue.server.ts";
 import { TOPIC_TASKS } from "../webhooks/topics.ts";
-import { decodeCursor, keysetPage, type Page } from "./keyset.server.ts";
-
-export const PAGE_SIZE = 50;
+import { keysetPage, pageFields, type Page } from "./keyset.server.ts";
 
 export const DELIVERY_STATUSES = [
   "received",
@@ -26,8 +24,7 @@ export const deliveryListSchema = z.object({
     .enum(DELIVERY_STATUSES, { error: `status must be one of ${DELIVERY_STATUSES.join(", ")}` })
     .optional(),
   topic: z.enum(DELIVERY_TOPICS, { error: "topic is not one Recur subscribes to" }).optional(),
-  after: z.string().max(500).optional(),
-  before: z.string().max(500).optional(),
+  ...pageFields,
 });
 export type DeliveryListInput = z.output<typeof deliveryListSchema>;
 
@@ -64,9 +61,7 @@ export async function listDeliveries(
     id: "d.id",
     idType: "text",
     direction: "desc",
-    after: input.after ? decodeCursor(input.after) : undefined,
-    before: input.before ? decodeCursor(input.before) : undefined,
-    size: PAGE_SIZE,
+    page: input,
   });
 }
 

@@ -29,13 +29,32 @@ export function encodeCursor(cursor: Cursor): string {
  * Reads a cursor from the query string; a cursor that is not one of ours is a 400 (here when its
  * shape is wrong, in keysetPage when Postgres cannot read its value).
  */
-export function decodeCursor(text: string): Cursor {
+function decodeCursor(text: string): Cursor {
   try {
     const [value, id] = cursorSchema.parse(JSON.parse(Buffer.from(text, "base64url").toString()));
     return { value, id };
   } catch {
     throw badRequest("The page cursor is not valid; go back to the first page.");
   }
+}
+
+/** Rows per page of every admin list. */
+export const PAGE_SIZE = 50;
+
+/** The query-string fields of a list's page: the cursors of the previous or next page. */
+export const pageFields = {
+  after: z.string().max(500).optional(),
+  before: z.string().max(500).optional(),
+};
+
+/** The query string of a searchable, sortable list: `pageFields` plus search text, sort and direction. */
+export function sortedListSchema<S extends string>(sorts: readonly [S, ...S[]], defaultSort: S) {
+  return z.object({
+    q: z.string().max(200, "Search for at most 200 characters").optional(),
+    sort: z.enum(sorts, { error: `sort must be one of ${sorts.join(", ")}` }).default(defaultSort),
+    direction: z.enum(["asc", "desc"], { error: "direction must be asc or desc" }).default("desc"),
+    ...pageFields,
+  });
 }
 
 export interface KeysetQuery {
@@ -55,10 +74,13 @@ export interface KeysetQuery {
   id: string;
   idType: string;
   direction: Direction;
-  /** Rows after `after`, or before `before`, in the list's order; the first page without either. */
-  after?: Cursor;
-  before?: Cursor;
-  size: number;
+  /**
+   * The page's cursors from the query string: rows after `after`, or before `before`, in the
+   * list's order; the first page without either.
+   */
+  page: { after?: string; before?: string };
+  /** Rows per page; PAGE_SIZE by default. */
+  size?: number;
 }
 
 export interface Page<T> {
@@ -90,8 +112,11 @@ export async function keysetPage<T extends object>(
   db: Queryable,
   query: KeysetQuery,
 ): Promise<Page<T>> {
-  const backwards = query.before !== undefined;
-  const cursor = query.before ?? query.after;
+  const before = query.page.before ? decodeCursor(query.page.before) : undefined;
+  const after = query.page.after ? decodeCursor(query.page.after) : undefined;
+  const backwards = before !== undefined;
+  const cursor = before ?? after;
+  const size = query.size ?? PAGE_SIZE;
   // The list's order: the rows with a value, then (nullable columns) the rows without.
   let segments: Segment[] = [{ nulls: false, direction: query.direction }];
   if (query.nullable) segments.push({ nulls: true, direction: query.direction });
@@ -108,7 +133,7 @@ export async function keysetPage<T extends object>(
     params.push(value);
     return `$${params.length}`;
   };
-  const limit = query.size + 1;
+  const limit = size + 1;
   const branches: string[] = [];
   segments.forEach((segment, index) => {
     if (cursor && index < cursorSegment) return; // Already behind the cursor.
@@ -155,8 +180,8 @@ export async function keysetPage<T extends object>(
       throw error;
     }
   }
-  const more = rows.length > query.size;
-  rows = rows.slice(0, query.size);
+  const more = rows.length > size;
+  rows = rows.slice(0, size);
   if (backwards) rows.reverse();
 
   const cursorOf = (row: Internal | undefined) =>

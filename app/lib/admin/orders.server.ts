@@ -2,12 +2,17 @@
  * The orders Recur holds for a shop: search by order number, email or the customer's name; sort by
  * date or total; keyset pages. Only live rows (not deleted, not a redaction's placeholder).
  */
-import { z } from "zod";
+import type { z } from "zod";
 import type { Queryable } from "../../jobs/enqueue.server.ts";
-import { decodeCursor, keysetPage, type Direction, type Page } from "./keyset.server.ts";
+import {
+  keysetPage,
+  PAGE_SIZE,
+  sortedListSchema,
+  type Direction,
+  type Page,
+} from "./keyset.server.ts";
 import { containsPattern, parseSearchText, searchedPage } from "./search.server.ts";
 
-export const PAGE_SIZE = 50;
 /** Customers whose name matches a word, at most; their orders join the results. */
 const NAME_MATCHES = 500;
 
@@ -17,17 +22,11 @@ export const ORDER_SORTS = {
 } as const;
 
 export type OrderSort = keyof typeof ORDER_SORTS;
-const sortKeys = Object.keys(ORDER_SORTS) as [OrderSort, ...OrderSort[]];
-
-export const orderListSchema = z.object({
-  q: z.string().max(200, "Search for at most 200 characters").optional(),
-  sort: z
-    .enum(sortKeys, { error: `sort must be one of ${sortKeys.join(", ")}` })
-    .default("created"),
-  direction: z.enum(["asc", "desc"], { error: "direction must be asc or desc" }).default("desc"),
-  after: z.string().max(500).optional(),
-  before: z.string().max(500).optional(),
-});
+/** The list's query string. */
+export const orderListSchema = sortedListSchema(
+  Object.keys(ORDER_SORTS) as [OrderSort, ...OrderSort[]],
+  "created",
+);
 export type OrderListInput = z.output<typeof orderListSchema>;
 
 export interface OrderListRow {
@@ -92,9 +91,7 @@ export async function listOrders(
         id: "o.shopify_id",
         idType: "bigint",
         direction: input.direction as Direction,
-        after: input.after ? decodeCursor(input.after) : undefined,
-        before: input.before ? decodeCursor(input.before) : undefined,
-        size: PAGE_SIZE,
+        page: input,
       }),
     search: patterns && {
       live: ["m.shop_id = $1", "m.deleted_at IS NULL", "m.shopify_updated_at IS NOT NULL"],

@@ -1,13 +1,10 @@
 /** The customers/data_request requests a shop received, and the export Recur built for each. */
 import { z } from "zod";
 import type { Queryable } from "../../jobs/enqueue.server.ts";
-import { decodeCursor, keysetPage, type Page } from "./keyset.server.ts";
-
-export const PAGE_SIZE = 50;
+import { keysetPage, pageFields, type Page } from "./keyset.server.ts";
 
 export const dataRequestListSchema = z.object({
-  after: z.string().max(500).optional(),
-  before: z.string().max(500).optional(),
+  ...pageFields,
 });
 
 export interface DataRequestRow {
@@ -43,9 +40,7 @@ export async function listDataRequests(
     id: "r.id",
     idType: "int",
     direction: "desc",
-    after: input.after ? decodeCursor(input.after) : undefined,
-    before: input.before ? decodeCursor(input.before) : undefined,
-    size: PAGE_SIZE,
+    page: input,
   });
 }
 

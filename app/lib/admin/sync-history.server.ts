@@ -3,13 +3,10 @@ import { z } from "zod";
 import type { Queryable } from "../../jobs/enqueue.server.ts";
 import type { SyncKind, SyncRunStatus } from "../sync/runs.server.ts";
 import type { SyncEntity } from "../sync/bulk-queries.ts";
-import { decodeCursor, keysetPage, type Page } from "./keyset.server.ts";
-
-export const PAGE_SIZE = 50;
+import { keysetPage, pageFields, type Page } from "./keyset.server.ts";
 
 export const syncHistorySchema = z.object({
-  after: z.string().max(500).optional(),
-  before: z.string().max(500).optional(),
+  ...pageFields,
 });
 
 export interface SyncRunListRow {
@@ -53,9 +50,7 @@ export async function listSyncRuns(
     id: "r.id",
     idType: "int",
     direction: "desc",
-    after: input.after ? decodeCursor(input.after) : undefined,
-    before: input.before ? decodeCursor(input.before) : undefined,
-    size: PAGE_SIZE,
+    page: input,
   });
 }
 

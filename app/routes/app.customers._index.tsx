@@ -1,18 +1,7 @@
 /** /app/customers: the customers Recur holds for the shop; search, sort, pages. */
 import { json, type LoaderFunctionArgs } from "@remix-run/node";
-import { useLoaderData, useSearchParams } from "@remix-run/react";
-import { TitleBar } from "@shopify/app-bridge-react";
-import {
-  BlockStack,
-  Card,
-  EmptySearchResult,
-  EmptyState,
-  IndexTable,
-  Link,
-  Page,
-  Text,
-} from "@shopify/polaris";
-import { EMPTY_ILLUSTRATION } from "../components/empty-illustration.ts";
+import { useLoaderData } from "@remix-run/react";
+import { IndexTable, Link, Text } from "@shopify/polaris";
 import {
   customerName,
   formatCount,
@@ -20,9 +9,9 @@ import {
   formatTime,
   humanize,
 } from "../components/format.ts";
-import { useKeysetPagination, useListLoading } from "../components/list.tsx";
 import { RouteError } from "../components/RouteError.tsx";
-import { SearchAndSort, type SortChoice } from "../components/SearchAndSort.tsx";
+import type { SortChoice } from "../components/SearchAndSort.tsx";
+import { SearchableList } from "../components/SearchableList.tsx";
 import { pool } from "../db.server.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
 import { customerListSchema, listCustomers } from "../lib/admin/customers.server.ts";
@@ -52,86 +41,58 @@ const SORTS: SortChoice[] = [
 
 export default function Customers() {
   const { page, tooShort, minWord } = useLoaderData<typeof loader>();
-  const [params] = useSearchParams();
-  const pagination = useKeysetPagination(page);
-  const loading = useListLoading();
-  const searching = Boolean(params.get("q"));
-  const empty = page.rows.length === 0 && !pagination.hasPrevious;
   return (
-    <Page title="Customers" backAction={{ content: "Overview", url: "/app" }}>
-      <TitleBar title="Customers" />
-      {empty && !searching ? (
-        <Card>
-          <EmptyState heading="No customers in Recur yet" image={EMPTY_ILLUSTRATION}>
-            <p>Customers appear here once the first sync has saved them.</p>
-          </EmptyState>
-        </Card>
-      ) : (
-        <BlockStack gap="400">
-          <Card>
-            <SearchAndSort
-              hint={
-                tooShort ? `Type a word of at least ${minWord} characters to search.` : undefined
-              }
-              placeholder="Search by name or email"
-              sorts={SORTS}
-              defaultSort="updated"
-            />
-          </Card>
-          <Card padding="0">
-            <IndexTable
-              resourceName={{ singular: "customer", plural: "customers" }}
-              itemCount={page.rows.length}
-              selectable={false}
-              loading={loading}
-              pagination={pagination}
-              emptyState={
-                <EmptySearchResult
-                  title="No customers found"
-                  description="Try another name or email."
-                  withIllustration
-                />
-              }
-              headings={[
-                { title: "Customer" },
-                { title: "Email" },
-                { title: "State" },
-                { title: "Orders", alignment: "end" },
-                { title: "Amount spent", alignment: "end" },
-                { title: "Created" },
-                { title: "Updated" },
-              ]}
-            >
-              {page.rows.map((customer, index) => (
-                <IndexTable.Row id={customer.id} key={customer.id} position={index}>
-                  <IndexTable.Cell>
-                    <Link url={`/app/customers/${customer.id}`} dataPrimaryLink removeUnderline>
-                      <Text as="span" fontWeight="semibold">
-                        {customerName(customer.firstName, customer.lastName) ?? "No name"}
-                      </Text>
-                    </Link>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>{customer.email ?? "—"}</IndexTable.Cell>
-                  <IndexTable.Cell>{humanize(customer.state)}</IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Text as="span" alignment="end" numeric>
-                      {formatCount(customer.numberOfOrders)}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Text as="span" alignment="end" numeric>
-                      {formatMoney(customer.amountSpent, customer.currencyCode)}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>{formatTime(customer.createdAt)}</IndexTable.Cell>
-                  <IndexTable.Cell>{formatTime(customer.updatedAt)}</IndexTable.Cell>
-                </IndexTable.Row>
-              ))}
-            </IndexTable>
-          </Card>
-        </BlockStack>
-      )}
-    </Page>
+    <SearchableList
+      title="Customers"
+      resourceName={{ singular: "customer", plural: "customers" }}
+      page={page}
+      empty={{
+        heading: "No customers in Recur yet",
+        text: "Customers appear here once the first sync has saved them.",
+      }}
+      search={{
+        placeholder: "Search by name or email",
+        notFound: "Try another name or email.",
+        tooShort: tooShort ? minWord : null,
+      }}
+      sorts={SORTS}
+      defaultSort="updated"
+      headings={[
+        { title: "Customer" },
+        { title: "Email" },
+        { title: "State" },
+        { title: "Orders", alignment: "end" },
+        { title: "Amount spent", alignment: "end" },
+        { title: "Created" },
+        { title: "Updated" },
+      ]}
+    >
+      {page.rows.map((customer, index) => (
+        <IndexTable.Row id={customer.id} key={customer.id} position={index}>
+          <IndexTable.Cell>
+            <Link url={`/app/customers/${customer.id}`} dataPrimaryLink removeUnderline>
+              <Text as="span" fontWeight="semibold">
+                {customerName(customer.firstName, customer.lastName) ?? "No name"}
+              </Text>
+            </Link>
+          </IndexTable.Cell>
+          <IndexTable.Cell>{customer.email ?? "—"}</IndexTable.Cell>
+          <IndexTable.Cell>{humanize(customer.state)}</IndexTable.Cell>
+          <IndexTable.Cell>
+            <Text as="span" alignment="end" numeric>
+              {formatCount(customer.numberOfOrders)}
+            </Text>
+          </IndexTable.Cell>
+          <IndexTable.Cell>
+            <Text as="span" alignment="end" numeric>
+              {formatMoney(customer.amountSpent, customer.currencyCode)}
+            </Text>
+          </IndexTable.Cell>
+          <IndexTable.Cell>{formatTime(customer.createdAt)}</IndexTable.Cell>
+          <IndexTable.Cell>{formatTime(customer.updatedAt)}</IndexTable.Cell>
+        </IndexTable.Row>
+      ))}
+    </SearchableList>
   );
 }
 

@@ -3,7 +3,6 @@
  * on DATABASE_URL's server. Migrated with the real migrations, like the demo.
  */
 import { rm } from "node:fs/promises";
-import net from "node:net";
 import { runMigrations } from "graphile-worker";
 import pg from "pg";
 import {
@@ -11,19 +10,8 @@ import {
   startEmbeddedPostgres,
   type RunningPostgres,
 } from "../../scripts/lib/embedded-postgres.ts";
+import { freePort } from "../../scripts/lib/ports.ts";
 import { migrateDeploy } from "../../scripts/lib/prisma.ts";
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ChaosDatabase {
   url: string;

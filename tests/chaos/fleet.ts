@@ -7,7 +7,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import type pg from "pg";
 import { startChild, type Child } from "../../scripts/lib/stack.ts";
-import { freePort } from "./database.ts";
+import { freePort } from "../../scripts/lib/ports.ts";
 
 export type Role = "web" | "worker";
 

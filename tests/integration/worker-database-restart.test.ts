@@ -79,6 +79,12 @@ describe("a worker whose database connections are terminated (a PostgreSQL resta
          WHERE wait_event_type = 'Lock' AND query ILIKE 'delete from %_private_jobs%'`,
       );
       return rows.length > 0 ? rows : undefined;
+    }).catch(async (error) => {
+      const activity = await query(
+        "SELECT pid, state, wait_event_type, wait_event, left(query, 200) AS query FROM pg_stat_activity WHERE datname = current_database()",
+      );
+      console.log("DIAG", JSON.stringify(activity, null, 1), worker.output().slice(-4000), JSON.stringify(await query("SELECT * FROM graphile_worker.jobs")), JSON.stringify(await query("SELECT id, status, attempts, last_error FROM webhook_deliveries")));
+      throw error;
     });
     expect(
       await query("SELECT status::text FROM webhook_deliveries WHERE id = 'restart-1'"),

@@ -20,6 +20,23 @@ import { restCustomer } from "../support/payloads.ts";
 import { startRecurProcess, waitFor, type RecurProcess } from "../support/processes.ts";
 
 const started: RecurProcess[] = [];
+
+/** A wait that timed out says what the database and the worker were doing. */
+function explainWith(worker: RecurProcess) {
+  return async (error: Error): Promise<never> => {
+    const activity = await query(
+      `SELECT pid, state, wait_event_type, wait_event, left(query, 120) AS query
+       FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    const jobs = await query(
+      "SELECT id, attempts, locked_at, last_error FROM graphile_worker.jobs",
+    );
+    error.message +=
+      `\nsessions: ${JSON.stringify(activity)}\njobs: ${JSON.stringify(jobs)}` +
+      `\nworker output:\n${worker.output().slice(-3000)}`;
+    throw error;
+  };
+}
 afterAll(async () => {
   await Promise.all(started.map((worker) => worker.stop("SIGKILL")));
 });
@@ -59,7 +76,7 @@ describe("a worker whose database connections are terminated (a PostgreSQL resta
         "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO customers%'",
       );
       return rows.length > 0 ? true : undefined;
-    });
+    }).catch(explainWith(worker));
 
     // Now a second session holds the job's own row (graphile-worker's private table: the public
     // view cannot be locked), so that completing the job will wait; then the task may finish.
@@ -79,13 +96,7 @@ describe("a worker whose database connections are terminated (a PostgreSQL resta
          WHERE wait_event_type = 'Lock' AND query ILIKE 'delete from %_private_jobs%'`,
       );
       return rows.length > 0 ? rows : undefined;
-    }).catch(async (error) => {
-      const activity = await query(
-        "SELECT pid, state, wait_event_type, wait_event, left(query, 200) AS query FROM pg_stat_activity WHERE datname = current_database()",
-      );
-      console.log("DIAG", JSON.stringify(activity, null, 1), worker.output().slice(-4000), JSON.stringify(await query("SELECT * FROM graphile_worker.jobs")), JSON.stringify(await query("SELECT id, status, attempts, last_error FROM webhook_deliveries")));
-      throw error;
-    });
+    }).catch(explainWith(worker));
     expect(
       await query("SELECT status::text FROM webhook_deliveries WHERE id = 'restart-1'"),
     ).toEqual([{ status: "processed" }]);

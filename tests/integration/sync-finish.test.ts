@@ -212,6 +212,77 @@ describe("the finish of a bulk operation", () => {
   });
 });
 
+describe("a bulk operation Shopify does not know", () => {
+  // Shopify answers `bulkOperation(id:)` with null for an operation it no longer has; a restarted
+  // demo's stand-in knows none of the last one's.
+  async function expectEndedAtOnce(shopId: number, runId: number, bulkOperationId: string) {
+    expect(await findRun(pool, runId)).toMatchObject({ status: "failed" });
+    expect((await syncRuns(shopId)).find((r) => r.id === runId)).toMatchObject({
+      status: "failed",
+      error_code: "UNKNOWN_BULK_OPERATION",
+      error_message: expect.stringContaining(`Shopify does not know ${bulkOperationId}`),
+    });
+    // Nothing failed, so nothing retries (a poll not yet due finds the run ended, and stops).
+    expect(
+      await query(
+        `SELECT task_identifier, attempts, last_error FROM graphile_worker.jobs
+         WHERE task_identifier LIKE 'sync.%' AND (attempts > 0 OR last_error IS NOT NULL)`,
+      ),
+    ).toEqual([]);
+  }
+
+  /** The next full sync of the shop starts, and completes with the store's rows. */
+  async function expectNextSyncCompletes(domain: string, shopId: number) {
+    standIn().setBulkMode("auto", domain);
+    await requestSync(pool, shopId, "full");
+    await settleSyncs({ poll: true });
+    const runs = await syncRuns(shopId);
+    expect(runs.at(-1)).toMatchObject({ status: "completed" });
+    const comparison = await compareWithGroundTruth(pool, domain, standIn().groundTruth(domain));
+    expect(comparison.differences).toEqual([]);
+  }
+
+  it("seen by a poll: the run ends failed at once with the reason, and the next sync starts", async () => {
+    const { domain, shopId } = await seedInstalledShop({
+      shop: "unknown-polled",
+      customers: 15,
+      orders: 0,
+    });
+    const run = await startHeldRun(domain, shopId, "customers");
+    await standIn().forgetBulkOperation(domain, run.bulk_operation_id!);
+
+    // The poll's time comes; it runs once, without retries.
+    await query(
+      `SELECT graphile_worker.reschedule_jobs(array_agg(id), run_at := now() - interval '1 second')
+       FROM graphile_worker.jobs WHERE task_identifier = 'sync.poll'`,
+    );
+    await drainJobs({ retryFailures: false });
+    await expectEndedAtOnce(shopId, run.id, run.bulk_operation_id!);
+    await expectNextSyncCompletes(domain, shopId);
+  });
+
+  it("seen by the ingest after the finish webhook: the run ends failed at once with the reason", async () => {
+    const { domain, shopId } = await seedInstalledShop({
+      shop: "unknown-ingested",
+      customers: 15,
+      orders: 0,
+    });
+    const run = await startHeldRun(domain, shopId, "customers");
+    await standIn().finishBulkOperation(domain, run.bulk_operation_id!);
+    await standIn().waitForDeliveries();
+    await drainJobs({ tasks: ["bulk-operations.finish"] });
+    expect(await findRun(pool, run.id)).toMatchObject({
+      status: "running",
+      ingestQueuedAt: expect.any(Date),
+    });
+    await standIn().forgetBulkOperation(domain, run.bulk_operation_id!);
+
+    await drainJobs({ retryFailures: false });
+    await expectEndedAtOnce(shopId, run.id, run.bulk_operation_id!);
+    await expectNextSyncCompletes(domain, shopId);
+  });
+});
+
 describe("reconciliation", () => {
   it("repairs what dropped webhooks left behind, deletions included, and counts the repairs", async () => {
     const { domain, shopId } = await seedInstalledShop({

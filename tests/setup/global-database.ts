@@ -4,9 +4,9 @@
  * gets its own database created from the template (tests/setup/database-per-file.ts).
  *
  * DATABASE_URL, when set, names the server to use (a scratch database is made on it); otherwise
- * a throwaway embedded PostgreSQL is started under .data/.
+ * a throwaway embedded PostgreSQL is started under .data/ (or where scripts/lib/
+ * embedded-postgres-placement.ts places it), removed when it stops.
  */
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import { runMigrations } from "graphile-worker";
 import pg from "pg";
@@ -40,14 +40,12 @@ export default async function setup(project: TestProject) {
   const templateDatabase = `recur_test_template_${run}`.toLowerCase();
   let postgres: RunningPostgres | undefined;
   let adminUrl: string;
-  let dataDir: string | undefined;
 
   if (process.env.DATABASE_URL) {
     adminUrl = withDatabase(process.env.DATABASE_URL, "postgres");
   } else {
-    dataDir = path.join(PROJECT_ROOT, ".data", `test-${run}`);
     postgres = await startEmbeddedPostgres({
-      dir: dataDir,
+      dir: path.join(PROJECT_ROOT, ".data", `test-${run}`),
       port: await freePort(),
       database: "postgres",
       ephemeral: true,
@@ -76,7 +74,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     await admin.query(`DROP DATABASE IF EXISTS ${templateDatabase} WITH (FORCE)`);
     await admin.end();
+    // An ephemeral cluster removes its data directory when it stops.
     await postgres?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   };
 }

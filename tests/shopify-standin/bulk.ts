@@ -72,7 +72,7 @@ class BulkRun implements BulkOperationView {
     groupObjects: boolean,
     ctx: RequestContext,
     dir: string,
-    seed: number,
+    randomSeed: number,
   ) {
     this.id = id;
     this.shop = shop;
@@ -82,7 +82,7 @@ class BulkRun implements BulkOperationView {
     this.ctx = ctx;
     this.createdAt = shop.clock.current();
     this.random = new Faker({ locale: [en, base] });
-    this.random.seed(seed ^ id);
+    this.random.seed(randomSeed);
     this.fileName = `${id}-${randomBytes(12).toString("hex")}.jsonl`;
     this.filePath = join(dir, this.fileName);
   }
@@ -136,7 +136,12 @@ export class BulkManager implements BulkService {
   private readonly runs = new Map<Shop, BulkRun[]>();
   private readonly shopModes = new Map<Shop, BulkMode>();
   private defaultMode: BulkMode;
-  private nextId = 4_100_000_000;
+  // Shopify never gives one id twice. A stand-in restarted (the demo's, say) starts above the ids
+  // the last one gave, so that an id Recur recorded then is unknown now, not someone else's run.
+  private readonly firstId = Date.now() * 1000;
+  // Runs are numbered from 0 in each stand-in: a run's random choices (batch sizes, order) follow
+  // the seed and its number, not the clock.
+  private issued = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly waiters: { run: BulkRun; statuses: Set<string>; resolve: () => void }[] = [];
 
@@ -214,15 +219,17 @@ export class BulkManager implements BulkService {
     }
     // groupObjects defaults to false from 2026-01 and to true before.
     const group = groupObjects ?? !modern;
+    const ordinal = this.issued++;
     const run = new BulkRun(
-      this.nextId++,
+      this.firstId + ordinal,
       ctx.shop,
       query,
       check.plan,
       group,
       ctx,
       this.options.dir,
-      this.options.seed,
+      // The same numbers as when ids started at 4,100,000,000 in every stand-in.
+      this.options.seed ^ (4_100_000_000 + ordinal),
     );
     let list = this.runs.get(ctx.shop);
     if (!list) {
@@ -351,6 +358,22 @@ export class BulkManager implements BulkService {
     await rm(run.filePath, { force: true });
     this.notify(run);
     return run;
+  }
+
+  /**
+   * Control: forgets a run, as Shopify no longer knows an operation it has discarded (or as a
+   * restarted stand-in knows none of the last one's): `bulkOperation(id:)` answers null for it from
+   * then on, and it sends no finish webhook. A run that is writing its file now cannot be forgotten.
+   */
+  async forget(shop: Shop, id: string): Promise<void> {
+    const run = this.require(shop, id);
+    if (ACTIVE.has(run.status) && (run.finishing || run.draining))
+      throw new StandInError(409, `Bulk operation ${id} is writing its result`);
+    this.runs.set(
+      shop,
+      (this.runs.get(shop) ?? []).filter((r) => r !== run),
+    );
+    await rm(run.filePath, { force: true });
   }
 
   /** Resolves once the run reaches one of `statuses`. */

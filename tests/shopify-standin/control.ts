@@ -117,6 +117,10 @@ export async function handleControl(
       if (action === "advance")
         return ok(await standIn.advanceBulkOperation(shop, id, num(body.objects, "objects")));
       if (action === "expire") return ok(await standIn.expireBulkOperation(shop, id));
+      if (action === "forget") {
+        await standIn.forgetBulkOperation(shop, id);
+        return ok({ forgotten: id });
+      }
       if (action === "wait") {
         const timeoutMs = body.timeoutMs === undefined ? 30_000 : num(body.timeoutMs, "timeoutMs");
         const result = await Promise.race([

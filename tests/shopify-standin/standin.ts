@@ -557,6 +557,11 @@ export class StandIn {
     return bulkJson(await this.bulk.expire(this.entry(shop).shop, id));
   }
 
+  /** Makes Shopify forget a finished run: reading it by id answers null from then on. */
+  async forgetBulkOperation(shop: string, id: string): Promise<void> {
+    await this.bulk.forget(this.entry(shop).shop, id);
+  }
+
   async waitForBulkOperation(
     shop: string,
     id: string,

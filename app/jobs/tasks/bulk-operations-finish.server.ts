@@ -1,5 +1,9 @@
 import { findRunByBulkOperation } from "../../lib/sync/runs.server.ts";
-import { observeBulkOperation, readBulkOperation } from "../../lib/sync/sync.server.ts";
+import {
+  endUnknownRun,
+  observeBulkOperation,
+  readBulkOperation,
+} from "../../lib/sync/sync.server.ts";
 import { bulkOperationFinishPayload } from "../../lib/webhooks/payloads.ts";
 import { defineDeliveryTask } from "./delivery-task.server.ts";
 
@@ -27,7 +31,9 @@ export const bulkOperationsFinish = defineDeliveryTask("bulk-operations.finish",
       return { status: "ignored", reason: `Sync run ${run.id} has already been finished` };
     }
     const operation = await readBulkOperation(run);
-    const observation = await observeBulkOperation(client, run, operation);
+    const observation = operation
+      ? await observeBulkOperation(client, run, operation)
+      : await endUnknownRun(client, run);
     logFields.observation = observation;
     if (observation === "already settled") {
       // Another finish (a twin delivery, or the poll) claimed the run first.

@@ -114,7 +114,12 @@ async function schedulePoll(db: Queryable, runId: number, ageMs = 0) {
   );
 }
 
-export async function readBulkOperation(run: SyncRunRow): Promise<BulkOperation> {
+/**
+ * The run's bulk operation as Shopify sees it, or null when Shopify does not know it:
+ * `bulkOperation(id:)` is nullable, and answers null for an operation Shopify no longer has
+ * (discarded, or started under another store's session; a restarted demo's stand-in, too).
+ */
+export async function readBulkOperation(run: SyncRunRow): Promise<BulkOperation | null> {
   const api = await adminApiFor(run.shopDomain);
   const { bulkOperation } = await api.request<{ bulkOperation: BulkOperation | null }>(
     BULK_OPERATION,
@@ -122,8 +127,28 @@ export async function readBulkOperation(run: SyncRunRow): Promise<BulkOperation>
       id: run.bulkOperationId,
     },
   );
-  if (!bulkOperation) throw new Error(`Shopify does not know ${run.bulkOperationId}`);
   return bulkOperation;
+}
+
+/**
+ * Ends a run whose bulk operation Shopify does not know. Asking again cannot help (Shopify will not
+ * come to know it), and the running run would keep every later sync of its entity from starting.
+ */
+export async function endUnknownRun(db: Queryable, run: SyncRunRow): Promise<Observation> {
+  const ended = await finishRun(db, run.id, {
+    status: "failed",
+    errorCode: "UNKNOWN_BULK_OPERATION",
+    errorMessage:
+      `Shopify does not know ${run.bulkOperationId} (it no longer has it, or it belongs to ` +
+      `another store); start a new sync`,
+  });
+  if (ended) {
+    logger.warn(
+      { shop: run.shopDomain, syncRunId: run.id, bulkOperationId: run.bulkOperationId },
+      "Shopify does not know the sync run's bulk operation; the run ended failed",
+    );
+  }
+  return ended ? "unknown to Shopify" : "already settled";
 }
 
 function outcomeOf(operation: BulkOperation, partial: boolean): RunOutcome {
@@ -156,7 +181,8 @@ function outcomeOf(operation: BulkOperation, partial: boolean): RunOutcome {
   }
 }
 
-export type Observation = "running" | "ingest queued" | "finished" | "already settled";
+export type Observation =
+  "running" | "ingest queued" | "finished" | "already settled" | "unknown to Shopify";
 
 /**
  * What to do about a bulk operation's state, seen by the finish webhook or by a poll. A finished
@@ -196,6 +222,7 @@ export async function pollRun(runId: number): Promise<Observation | "gone"> {
   const run = await findRun(pool, runId);
   if (!run?.bulkOperationId || run.status !== "running" || run.ingestQueuedAt) return "gone";
   const operation = await readBulkOperation(run);
+  if (!operation) return endUnknownRun(pool, run);
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
@@ -263,6 +290,10 @@ export async function ingestRun(runId: number): Promise<IngestCounts | undefined
     return undefined;
   }
   const operation = await readBulkOperation(run);
+  if (!operation) {
+    await endUnknownRun(pool, run);
+    return undefined;
+  }
   const url = operation.url ?? operation.partialDataUrl;
   if (!url) {
     await finishRun(pool, run.id, outcomeOf(operation, false));

@@ -2,12 +2,14 @@
  * `npm start`: serves the built Remix app (build/) with Express on PORT. Run `npm run build` first.
  * SIGTERM/SIGINT stop accepting connections, finish requests in flight, then close the pool.
  */
+// First: parses the environment (production unless NODE_ENV says otherwise) before any library
+// reads NODE_ENV.
+import { env } from "./app/env.server.ts";
 import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";
 import { installGlobals, type ServerBuild } from "@remix-run/node";
 import express from "express";
 import { pool } from "./app/db.server.ts";
-import { env } from "./app/env.server.ts";
 import { installQueueSchema } from "./app/lib/queue/schema.server.ts";
 import { flushLogs, logger } from "./app/logger.server.ts";
 
@@ -40,7 +42,7 @@ app.all("*", createRequestHandler({ build, mode: env.NODE_ENV }));
 const server = app.listen(env.PORT, () => {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
-  logger.info({ port, url: env.SHOPIFY_APP_URL }, "web server listening");
+  logger.info({ port, url: env.SHOPIFY_APP_URL, mode: env.NODE_ENV }, "web server listening");
 });
 // Shopify gives a webhook delivery five seconds; keep-alive sockets outlive that.
 server.keepAliveTimeout = 65_000;

@@ -10,6 +10,7 @@ import { createRequestHandler } from "@remix-run/express";
 import { installGlobals, type ServerBuild } from "@remix-run/node";
 import express from "express";
 import { pool } from "./app/db.server.ts";
+import { defaultFrameAncestors, limitRequestBodies } from "./app/lib/http/surface.server.ts";
 import { installQueueSchema } from "./app/lib/queue/schema.server.ts";
 import { flushLogs, logger } from "./app/logger.server.ts";
 
@@ -37,7 +38,14 @@ const webhookBuild: ServerBuild = {
   routes: { root: build.routes.root!, "routes/webhooks": build.routes["routes/webhooks"]! },
 };
 app.post("/webhooks", createRequestHandler({ build: webhookBuild, mode: env.NODE_ENV }));
-app.all("*", createRequestHandler({ build, mode: env.NODE_ENV }));
+// Every other route: bodies bounded by their Content-Length (the webhook route has its own limit),
+// and a frame-ancestors policy on every HTML answer (app/lib/http/surface.server.ts).
+app.all(
+  "*",
+  limitRequestBodies(),
+  defaultFrameAncestors(),
+  createRequestHandler({ build, mode: env.NODE_ENV }),
+);
 
 const server = app.listen(env.PORT, () => {
   const address = server.address();

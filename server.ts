@@ -2,12 +2,15 @@
  * `npm start`: serves the built Remix app (build/) with Express on PORT. Run `npm run build` first.
  * SIGTERM/SIGINT stop accepting connections, finish requests in flight, then close the pool.
  */
+// First: parses the environment (production unless NODE_ENV says otherwise) before any library
+// reads NODE_ENV.
+import { env } from "./app/env.server.ts";
 import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";
 import { installGlobals, type ServerBuild } from "@remix-run/node";
 import express from "express";
 import { pool } from "./app/db.server.ts";
-import { env } from "./app/env.server.ts";
+import { defaultFrameAncestors, limitRequestBodies } from "./app/lib/http/surface.server.ts";
 import { installQueueSchema } from "./app/lib/queue/schema.server.ts";
 import { flushLogs, logger } from "./app/logger.server.ts";
 
@@ -35,12 +38,19 @@ const webhookBuild: ServerBuild = {
   routes: { root: build.routes.root!, "routes/webhooks": build.routes["routes/webhooks"]! },
 };
 app.post("/webhooks", createRequestHandler({ build: webhookBuild, mode: env.NODE_ENV }));
-app.all("*", createRequestHandler({ build, mode: env.NODE_ENV }));
+// Every other route: bodies bounded by their Content-Length (the webhook route has its own limit),
+// and a frame-ancestors policy on every HTML answer (app/lib/http/surface.server.ts).
+app.all(
+  "*",
+  limitRequestBodies(),
+  defaultFrameAncestors(),
+  createRequestHandler({ build, mode: env.NODE_ENV }),
+);
 
 const server = app.listen(env.PORT, () => {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
-  logger.info({ port, url: env.SHOPIFY_APP_URL }, "web server listening");
+  logger.info({ port, url: env.SHOPIFY_APP_URL, mode: env.NODE_ENV }, "web server listening");
 });
 // Shopify gives a webhook delivery five seconds; keep-alive sockets outlive that.
 server.keepAliveTimeout = 65_000;

@@ -1,4 +1,6 @@
 /** `npm run worker`: the job worker as its own process. SIGTERM/SIGINT stop it gracefully. */
+// First: parses the environment (production unless NODE_ENV says otherwise).
+import "./app/env.server.ts";
 import { pool } from "./app/db.server.ts";
 import { flushLogs, logger } from "./app/logger.server.ts";
 import { startWorker } from "./app/worker.server.ts";

@@ -1,11 +1,14 @@
 /**
  * The environment, parsed once at boot. A missing or malformed variable stops the process with a
  * message naming it. Code imports `env`, never `process.env`.
+ *
+ * Fail closed (docs/decisions/020): a process is in production unless NODE_ENV says otherwise, and
+ * production has no defaults for what identifies the app. Development credentials exist only in
+ * the commands that start development, demo and test processes (scripts/dev.ts, scripts/demo.ts,
+ * tests/setup/database-per-file.ts). The Shopify stand-in is accepted only by a test process or
+ * the demo (RECUR_DEMO), and only on a loopback address.
  */
 import { z } from "zod";
-
-const DEV_API_KEY = "recur-dev-api-key";
-const DEV_API_SECRET = "recur-dev-api-secret";
 
 const csv = z.string().transform((value) =>
   value
@@ -14,12 +17,26 @@ const csv = z.string().transform((value) =>
     .filter(Boolean),
 );
 
+/** 127.0.0.0/8, ::1 and localhost: a stand-in on this machine, never a host elsewhere. */
+export function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function urlOf(value: string): URL | undefined {
+  return URL.canParse(value) ? new URL(value) : undefined;
+}
+
 const schema = z
   .object({
-    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-    SHOPIFY_API_KEY: z.string().min(1).optional(),
-    SHOPIFY_API_SECRET: z.string().min(1).optional(),
-    SHOPIFY_APP_URL: z.url().default("http://localhost:3000"),
+    /** `production` unless told otherwise: `development` (dev, demo) or `test` (tests). */
+    NODE_ENV: z.enum(["development", "test", "production"]).default("production"),
+    /** Set by `npm run demo` only: the process is the demo, which may use the stand-in. */
+    RECUR_DEMO: z.stringbool().default(false),
+    SHOPIFY_API_KEY: z.string().min(1),
+    SHOPIFY_API_SECRET: z.string().min(1),
+    /** No default in production, where it must be https. */
+    SHOPIFY_APP_URL: z.url().optional(),
     SCOPES: csv.default(["read_customers", "read_orders", "read_all_orders"]),
     DATABASE_URL: z
       .string()
@@ -46,33 +63,58 @@ const schema = z
     RECONCILE_MARGIN_MINUTES: z.coerce.number().int().min(0).default(60),
     /** How often a running bulk operation is polled for progress (and in case its webhook is lost). */
     SYNC_POLL_SECONDS: z.coerce.number().min(0.1).default(3),
-    /** Local Shopify stand-in (tests and demo only; refused in production). */
+    /** Local Shopify stand-in: tests and the demo only, on a loopback address. */
     SHOPIFY_STANDIN_URL: z.url().optional(),
+    /**
+     * Read by shopify-app-remix itself (where App Bridge loads from), not by Recur; parsed here only
+     * to refuse it in production.
+     */
+    APP_BRIDGE_URL: z.string().optional(),
   })
   .superRefine((value, ctx) => {
-    if (value.NODE_ENV !== "production") return;
-    for (const key of ["SHOPIFY_API_KEY", "SHOPIFY_API_SECRET"] as const) {
-      if (!value[key]) {
-        ctx.addIssue({ code: "custom", path: [key], message: "is required in production" });
+    const refuse = (path: string, message: string) =>
+      ctx.addIssue({ code: "custom", path: [path], message });
+    const production = value.NODE_ENV === "production";
+    if (production) {
+      const appUrl = value.SHOPIFY_APP_URL && urlOf(value.SHOPIFY_APP_URL);
+      if (!value.SHOPIFY_APP_URL) refuse("SHOPIFY_APP_URL", "is required in production");
+      else if (appUrl && appUrl.protocol !== "https:") {
+        refuse("SHOPIFY_APP_URL", "must be an https:// URL in production");
+      }
+      if (value.APP_BRIDGE_URL !== undefined) {
+        refuse(
+          "APP_BRIDGE_URL",
+          "is refused in production: App Bridge loads from Shopify's CDN (unset it)",
+        );
+      }
+      if (value.RECUR_DEMO) refuse("RECUR_DEMO", "is refused in production");
+    }
+    const standIn = value.SHOPIFY_STANDIN_URL && urlOf(value.SHOPIFY_STANDIN_URL);
+    if (value.SHOPIFY_STANDIN_URL) {
+      if (value.NODE_ENV !== "test" && !(value.NODE_ENV === "development" && value.RECUR_DEMO)) {
+        refuse(
+          "SHOPIFY_STANDIN_URL",
+          `the Shopify stand-in is for tests (NODE_ENV=test) and the demo (npm run demo); refused with NODE_ENV=${value.NODE_ENV}${value.RECUR_DEMO ? "" : " without RECUR_DEMO"}`,
+        );
+      } else if (standIn && !isLoopback(standIn)) {
+        refuse(
+          "SHOPIFY_STANDIN_URL",
+          "must be a loopback address (127.0.0.1, ::1 or localhost): the stand-in receives access tokens and the client secret",
+        );
       }
     }
-    if (value.SHOPIFY_STANDIN_URL) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["SHOPIFY_STANDIN_URL"],
-        message: "the Shopify stand-in is for tests and the demo; it cannot be used in production",
-      });
-    }
   })
-  .transform((value) => ({
+  .transform(({ APP_BRIDGE_URL: _, ...value }) => ({
     ...value,
-    SHOPIFY_API_KEY: value.SHOPIFY_API_KEY ?? DEV_API_KEY,
-    SHOPIFY_API_SECRET: value.SHOPIFY_API_SECRET ?? DEV_API_SECRET,
+    SHOPIFY_APP_URL: value.SHOPIFY_APP_URL ?? "http://localhost:3000",
   }));
 
 export type Env = z.infer<typeof schema>;
 
+const DEV_COMMANDS = "`npm run demo`, `npm run dev:web` and `npm test` set development values";
 const HINTS: Record<string, string> = {
+  SHOPIFY_API_KEY: ` (the app's client id; ${DEV_COMMANDS})`,
+  SHOPIFY_API_SECRET: ` (the app's client secret; ${DEV_COMMANDS})`,
   DATABASE_URL:
     " (`npm run demo`, `npm run dev` and `npm test` start an embedded PostgreSQL and set it for you)",
 };
@@ -95,7 +137,11 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
 function load(): Env {
   try {
-    return parseEnv(process.env);
+    const parsed = parseEnv(process.env);
+    // Libraries read NODE_ENV themselves (React's production build, Express's error pages): an
+    // unset NODE_ENV is production for them too.
+    process.env.NODE_ENV = parsed.NODE_ENV;
+    return parsed;
   } catch (error) {
     if (!(error instanceof EnvError)) throw error;
     console.error(error.message);

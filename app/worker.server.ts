@@ -164,7 +164,7 @@ async function startPool(options: WorkerOptions): Promise<Pool> {
     heartbeats.push(
       startHeartbeat(pool, workerPool.id, heartbeatIntervalMs(env.WORKER_STALE_AFTER_SECONDS)),
     );
-    logger.info({ workerId: workerPool.id }, "worker started");
+    logger.info({ workerId: workerPool.id, mode: env.NODE_ENV }, "worker started");
   });
 
   started.runner = await run({

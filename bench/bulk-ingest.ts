@@ -18,6 +18,7 @@ import {
   type Column,
 } from "../app/lib/store/guarded-upsert.server.ts";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
+import { productionEnv } from "./lib/app-env.ts";
 import { bulkFiles } from "./lib/bulk-files.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { saveResult } from "./lib/report.ts";
@@ -32,7 +33,7 @@ function runChild(
 ): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, script), ...args], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" },
+      env: { ...process.env, ...productionEnv, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" },
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";

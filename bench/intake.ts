@@ -13,11 +13,12 @@ import pg from "pg";
 import { buildIfStale, startChild, waitForHttp } from "../scripts/lib/stack.ts";
 import { restOrder } from "../tests/support/payloads.ts";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
+import { BENCH_API_SECRET, productionEnv } from "./lib/app-env.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { freePort, peakRssMb } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
 
-const SECRET = "bench-api-secret";
+const SECRET = BENCH_API_SECRET;
 const SHOP = "bench.myshopify.com";
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 
@@ -108,12 +109,9 @@ const web = startChild({
   name: "web",
   args: ["server.ts"],
   env: {
-    NODE_ENV: "production",
+    ...productionEnv,
     DATABASE_URL: database.url,
     PORT: String(appPort),
-    SHOPIFY_API_KEY: "bench-api-key",
-    SHOPIFY_API_SECRET: SECRET,
-    SHOPIFY_APP_URL: `http://127.0.0.1:${appPort}`,
     LOG_LEVEL: "info",
   },
   onLine: () => {},

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { startChild } from "../scripts/lib/stack.ts";
 import { purchasingSummary, restCustomer, restOrder } from "../tests/support/payloads.ts";
+import { productionEnv } from "./lib/app-env.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { peakRssMb } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
@@ -101,10 +102,8 @@ try {
     name: "worker",
     args: ["worker.ts"],
     env: {
-      NODE_ENV: "production",
+      ...productionEnv,
       DATABASE_URL: database.url,
-      SHOPIFY_API_KEY: "bench",
-      SHOPIFY_API_SECRET: "bench",
       LOG_LEVEL: "info",
       WORKER_CONCURRENCY: String(CONCURRENCY),
     },

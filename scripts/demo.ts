@@ -82,7 +82,9 @@ try {
   const standInUrl = standIn.url.replace("127.0.0.1", "localhost");
 
   const env = {
+    // The demo is the one development process that may use the stand-in (app/env.server.ts).
     NODE_ENV: "development",
+    RECUR_DEMO: "true",
     DATABASE_URL: databaseUrl,
     PORT: String(port),
     SHOPIFY_APP_URL: appUrl,

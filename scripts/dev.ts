@@ -2,7 +2,8 @@
  * `npm run dev:web`: what `shopify app dev` runs (shopify.web.toml) against a real development
  * store. Starts the embedded PostgreSQL unless DATABASE_URL is set, applies the migrations, then
  * runs Vite's dev server and the worker (restarted when its files change). Shopify CLI provides
- * SHOPIFY_API_KEY, SHOPIFY_API_SECRET, SHOPIFY_APP_URL and PORT.
+ * SHOPIFY_API_KEY, SHOPIFY_API_SECRET, SHOPIFY_APP_URL and PORT (without it, development credentials
+ * and http://localhost:3000). The processes run with NODE_ENV=development.
  */
 import path from "node:path";
 import { runMigrations } from "graphile-worker";
@@ -29,7 +30,13 @@ if (!databaseUrl) {
 await migrateDeploy(databaseUrl);
 await runMigrations({ connectionString: databaseUrl });
 
-const env = { DATABASE_URL: databaseUrl, NODE_ENV: "development" };
+// Shopify CLI sets the app's credentials; without it (Vite alone), development values.
+const env = {
+  DATABASE_URL: databaseUrl,
+  NODE_ENV: "development",
+  SHOPIFY_API_KEY: process.env.SHOPIFY_API_KEY ?? "recur-dev-api-key",
+  SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET ?? "recur-dev-api-secret",
+};
 const remix = path.join(PROJECT_ROOT, "node_modules", "@remix-run", "dev", "dist", "cli.js");
 children.push(startChild({ name: "web", args: [remix, "vite:dev"], env }));
 children.push(

@@ -1,7 +1,20 @@
-/** What /healthz reports: the database, and the job queue's depth and age. */
+/**
+ * What /healthz reports. /healthz is unauthenticated and may be called by anyone, as often as they
+ * like, so what one call costs is bounded:
+ *
+ * - The database check is `SELECT 1`: answered, or not within `timeoutMs` (the query is given the
+ *   same client-side timeout, after which its connection is dropped rather than reused).
+ * - The job queue's figures aggregate graphile-worker's jobs, which is as slow as the queue is long.
+ *   They are computed at most once every `queueFiguresEveryMs` per process, one computation at a
+ *   time, in the background of the calls that find them due (only a process's first call waits),
+ *   under a server-side statement timeout, so PostgreSQL cancels a slow one; after a failure the
+ *   next attempt waits `queueFiguresRetryMs`. Every answer says when its figures were measured.
+ * - No database error text is shown, only what kind of failure it was; the error itself is logged.
+ */
 import type pg from "pg";
+import { logger } from "../logger.server.ts";
 
-export interface QueueHealth {
+export interface QueueFigures {
   /** Jobs ready to run now. */
   ready: number;
   /** Jobs a worker holds. */
@@ -12,58 +25,142 @@ export interface QueueHealth {
   permanentlyFailed: number;
   /** Age of the oldest job ready to run, in seconds. */
   oldestReadySeconds: number | null;
+  /** When these figures were measured (ISO 8601). */
+  measuredAt: string;
 }
+
+/** The queue's figures, or why there are none right now. */
+export type QueueHealth = QueueFigures | { unavailable: "timeout" | "error" };
 
 export type Health =
   | { status: "ok"; database: "ok"; queue: QueueHealth }
-  | { status: "unavailable"; database: "unreachable"; error: string };
+  | { status: "unavailable"; database: "unreachable" | "timeout" };
 
-const TIMEOUT_MS = 3000;
+export interface HealthOptions {
+  /** How long the database has to answer `SELECT 1`. */
+  timeoutMs?: number;
+  /** How often the queue's figures are computed, at most. */
+  queueFiguresEveryMs?: number;
+  /** The statement timeout of the queue's figures. */
+  queueFiguresTimeoutMs?: number;
+  /** After the figures failed, how long before they are tried again. */
+  queueFiguresRetryMs?: number;
+}
 
-export async function checkHealth(pool: pg.Pool): Promise<Health> {
+export const QUEUE_FIGURES_SQL = `SELECT
+  count(*) FILTER (WHERE locked_at IS NULL AND attempts = 0 AND run_at <= now())::int AS ready,
+  count(*) FILTER (WHERE locked_at IS NOT NULL)::int AS running,
+  count(*) FILTER (WHERE locked_at IS NULL AND attempts > 0 AND attempts < max_attempts)::int AS retrying,
+  count(*) FILTER (WHERE locked_at IS NULL AND attempts >= max_attempts)::int AS permanently_failed,
+  extract(epoch FROM now() - min(run_at) FILTER (
+    WHERE locked_at IS NULL AND attempts < max_attempts AND run_at <= now()))::float8 AS oldest_ready_seconds
+FROM graphile_worker.jobs`;
+
+class Timeout extends Error {}
+
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Timeout()), ms);
   });
-  try {
-    const { rows } = await Promise.race([
-      pool.query<{
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** PostgreSQL's "canceling statement due to statement timeout". */
+const QUERY_CANCELED = "57014";
+
+export class HealthCheck {
+  private readonly timeoutMs: number;
+  private readonly queueFiguresEveryMs: number;
+  private readonly queueFiguresTimeoutMs: number;
+  private readonly queueFiguresRetryMs: number;
+  private queue: QueueHealth | undefined;
+  /** When the queue's figures may be computed again (ms since the epoch). */
+  private queueDueAt = 0;
+  private queueInFlight: Promise<void> | undefined;
+
+  private readonly pool: pg.Pool;
+
+  constructor(pool: pg.Pool, options: HealthOptions = {}) {
+    this.pool = pool;
+    this.timeoutMs = options.timeoutMs ?? 2000;
+    this.queueFiguresEveryMs = options.queueFiguresEveryMs ?? 5000;
+    this.queueFiguresTimeoutMs = options.queueFiguresTimeoutMs ?? 1000;
+    this.queueFiguresRetryMs = options.queueFiguresRetryMs ?? 30_000;
+  }
+
+  async check(): Promise<Health> {
+    try {
+      await within(
+        this.timeoutMs,
+        this.pool.query({ text: "SELECT 1", query_timeout: this.timeoutMs } as pg.QueryConfig),
+      );
+    } catch (error) {
+      const timedOut = error instanceof Timeout || /timeout/i.test(String(error));
+      logger.warn({ err: error }, "health check: the database did not answer");
+      return { status: "unavailable", database: timedOut ? "timeout" : "unreachable" };
+    }
+    // Figures due are computed in the background; only the first call waits for them.
+    const refreshed = this.refreshQueueFigures();
+    if (!this.queue) await refreshed;
+    return { status: "ok", database: "ok", queue: this.queue ?? { unavailable: "error" } };
+  }
+
+  /** Computes the figures if they are due; concurrent callers wait for the same computation. */
+  private refreshQueueFigures(): Promise<void> {
+    if (this.queueInFlight) return this.queueInFlight;
+    if (Date.now() < this.queueDueAt) return Promise.resolve();
+    this.queueInFlight = this.measureQueue().finally(() => (this.queueInFlight = undefined));
+    return this.queueInFlight;
+  }
+
+  private async measureQueue(): Promise<void> {
+    let client: pg.PoolClient | undefined;
+    let broken: unknown;
+    try {
+      const connecting = this.pool.connect();
+      client = await within(this.timeoutMs, connecting).catch((error: unknown) => {
+        // The pool may still hand over a client after the timeout: give it back.
+        connecting.then(
+          (late) => late.release(),
+          () => {},
+        );
+        throw error;
+      });
+      await client.query(
+        `BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.ceil(this.queueFiguresTimeoutMs)}`,
+      );
+      const { rows } = await client.query<{
         ready: number;
         running: number;
         retrying: number;
         permanently_failed: number;
         oldest_ready_seconds: number | null;
-      }>(
-        `SELECT
-           count(*) FILTER (WHERE locked_at IS NULL AND attempts = 0 AND run_at <= now())::int AS ready,
-           count(*) FILTER (WHERE locked_at IS NOT NULL)::int AS running,
-           count(*) FILTER (WHERE locked_at IS NULL AND attempts > 0 AND attempts < max_attempts)::int AS retrying,
-           count(*) FILTER (WHERE locked_at IS NULL AND attempts >= max_attempts)::int AS permanently_failed,
-           extract(epoch FROM now() - min(run_at) FILTER (
-             WHERE locked_at IS NULL AND attempts < max_attempts AND run_at <= now()))::float8 AS oldest_ready_seconds
-         FROM graphile_worker.jobs`,
-      ),
-      timeout,
-    ]);
-    const row = rows[0]!;
-    return {
-      status: "ok",
-      database: "ok",
-      queue: {
+      }>(QUEUE_FIGURES_SQL);
+      await client.query("COMMIT");
+      const row = rows[0]!;
+      this.queue = {
         ready: row.ready,
         running: row.running,
         retrying: row.retrying,
         permanentlyFailed: row.permanently_failed,
         oldestReadySeconds: row.oldest_ready_seconds,
-      },
-    };
-  } catch (error) {
-    return {
-      status: "unavailable",
-      database: "unreachable",
-      error: error instanceof Error ? error.message : String(error),
-    };
-  } finally {
-    clearTimeout(timer);
+        measuredAt: new Date().toISOString(),
+      };
+      this.queueDueAt = Date.now() + this.queueFiguresEveryMs;
+    } catch (error) {
+      const canceled = (error as { code?: string }).code === QUERY_CANCELED;
+      if (client && canceled) {
+        await client.query("ROLLBACK").catch((rollback: unknown) => (broken = rollback));
+      } else {
+        broken = error;
+      }
+      logger.warn({ err: error }, "health check: the job queue's figures failed");
+      this.queue = { unavailable: canceled || error instanceof Timeout ? "timeout" : "error" };
+      this.queueDueAt = Date.now() + this.queueFiguresRetryMs;
+    } finally {
+      // A client whose statement failed for another reason is dropped, not reused.
+      client?.release(broken !== undefined);
+    }
   }
 }

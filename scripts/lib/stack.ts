@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { PROJECT_ROOT } from "./embedded-postgres.ts";
@@ -78,20 +78,47 @@ async function newestSource(dir: string): Promise<number> {
   return newest;
 }
 
+const BUILD_LOCK = path.join(PROJECT_ROOT, "node_modules", ".cache", "recur-build.lock");
+
+/** One build at a time on this checkout (two test files, or a test and the demo, may both ask). */
+async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
+  await mkdir(path.dirname(BUILD_LOCK), { recursive: true });
+  for (;;) {
+    try {
+      await mkdir(BUILD_LOCK);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      // A lock older than any build is left by a process that died holding it.
+      const age =
+        Date.now() - (await stat(BUILD_LOCK).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > 10 * 60_000) await rm(BUILD_LOCK, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(BUILD_LOCK, { recursive: true, force: true });
+  }
+}
+
 /** Builds the app (remix vite:build) unless build/ is newer than every file under app/. */
 export async function buildIfStale(): Promise<void> {
-  const built = path.join(PROJECT_ROOT, "build", "server", "index.js");
-  if (
-    existsSync(built) &&
-    statSync(built).mtimeMs > (await newestSource(path.join(PROJECT_ROOT, "app")))
-  ) {
-    return;
-  }
-  const remix = path.join(PROJECT_ROOT, "node_modules", "@remix-run", "dev", "dist", "cli.js");
-  const build = startChild({ name: "build", args: [remix, "vite:build"], onLine: () => {} });
-  const code = await build.exited;
-  if (code !== 0)
-    throw new Error(`remix vite:build failed (exit ${code}); run \`npm run build\` to see why`);
+  await withBuildLock(async () => {
+    const built = path.join(PROJECT_ROOT, "build", "server", "index.js");
+    if (
+      existsSync(built) &&
+      statSync(built).mtimeMs > (await newestSource(path.join(PROJECT_ROOT, "app")))
+    ) {
+      return;
+    }
+    const remix = path.join(PROJECT_ROOT, "node_modules", "@remix-run", "dev", "dist", "cli.js");
+    const build = startChild({ name: "build", args: [remix, "vite:build"], onLine: () => {} });
+    const code = await build.exited;
+    if (code !== 0)
+      throw new Error(`remix vite:build failed (exit ${code}); run \`npm run build\` to see why`);
+  });
 }
 
 export interface StandInProcess extends Child {

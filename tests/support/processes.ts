@@ -11,9 +11,10 @@ export interface RecurProcess {
   stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals | null>;
 }
 
+/** `env` is laid over this process's environment; a variable given as undefined is unset. */
 export function startRecurProcess(
   entry: "worker.ts" | "server.ts",
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
 ): RecurProcess {
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, entry)], {
     cwd: PROJECT_ROOT,

@@ -1,7 +1,8 @@
 /**
  * The one seam between Recur and the local Shopify stand-in (tests/shopify-standin). It is switched
- * on only by SHOPIFY_STANDIN_URL, which the environment schema refuses in production. No route,
- * task or query knows whether it is on.
+ * on only by SHOPIFY_STANDIN_URL, which the environment schema (app/env.server.ts) accepts only in a
+ * test process (NODE_ENV=test) or the demo (NODE_ENV=development with RECUR_DEMO), and only on a
+ * loopback address. No route, task or query knows whether it is on.
  *
  * - The Shopify library's outbound fetch (Admin API, token exchange) goes to the stand-in instead of
  *   https://{shop}, carrying the shop in X-Forwarded-Host as a reverse proxy would.

@@ -1,6 +1,6 @@
 import path from "node:path";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
 import { HealthCheck, type QueueFigures } from "../../app/lib/health.server.ts";

@@ -68,13 +68,12 @@ describe("seeded data", () => {
     }
   });
 
-  it("seeds 100,000 customers and 300,000 orders in well under a minute", () => {
-    const started = performance.now();
+  // How fast it seeds is the benchmarks' business (bench/full-sync.ts seeds this size); a test
+  // only says what it seeds.
+  it("seeds 100,000 customers and 300,000 orders", () => {
     const big = shop("big.myshopify.com", 1, 100_000, 300_000);
-    const seconds = (performance.now() - started) / 1000;
     expect(big.customers.size).toBe(100_000);
     expect(big.orders.size).toBe(300_000);
-    expect(seconds).toBeLessThan(30);
   });
 });
 

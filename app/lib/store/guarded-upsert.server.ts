@@ -19,7 +19,7 @@
 import type { Queryable } from "../../jobs/enqueue.server.ts";
 import type { CustomerRecord, LineItemRecord, OrderRecord } from "./records.ts";
 
-type SqlType = "text" | "bigint" | "int" | "boolean" | "numeric" | "timestamptz" | "jsonb";
+type SqlType = "text" | "int" | "boolean" | "numeric" | "timestamptz" | "jsonb";
 
 export interface Column<R> {
   name: string;
@@ -130,7 +130,7 @@ const orderSpec: ResourceSpec<OrderRecord> = {
     fields: [
       { name: "name", type: "text", value: (r) => r.name },
       { name: "email", type: "text", personal: true, value: (r) => r.email },
-      { name: "customer_shopify_id", type: "bigint", value: (r) => r.customerShopifyId },
+      { name: "customer_shopify_id", type: "numeric", value: (r) => r.customerShopifyId },
       { name: "shopify_created_at", type: "timestamptz", value: (r) => r.shopifyCreatedAt },
       { name: "processed_at", type: "timestamptz", value: (r) => r.processedAt },
       { name: "cancelled_at", type: "timestamptz", value: (r) => r.cancelledAt },
@@ -156,9 +156,9 @@ const orderSpec: ResourceSpec<OrderRecord> = {
 export type StagedLineItem = LineItemRecord & { orderShopifyId: string };
 
 export const LINE_ITEM_COLUMNS: Column<StagedLineItem>[] = [
-  { name: "order_shopify_id", type: "bigint", value: (r) => r.orderShopifyId },
-  { name: "product_shopify_id", type: "bigint", value: (r) => r.productShopifyId },
-  { name: "variant_shopify_id", type: "bigint", value: (r) => r.variantShopifyId },
+  { name: "order_shopify_id", type: "numeric", value: (r) => r.orderShopifyId },
+  { name: "product_shopify_id", type: "numeric", value: (r) => r.productShopifyId },
+  { name: "variant_shopify_id", type: "numeric", value: (r) => r.variantShopifyId },
   { name: "title", type: "text", value: (r) => r.title },
   { name: "variant_title", type: "text", value: (r) => r.variantTitle },
   { name: "sku", type: "text", value: (r) => r.sku },
@@ -169,7 +169,7 @@ export const LINE_ITEM_COLUMNS: Column<StagedLineItem>[] = [
 /** The values a record of the spec travels as, in order: the key, then every column. */
 export function travellingColumns<R>(spec: ResourceSpec<R>): Column<R>[] {
   return [
-    { name: "shopify_id", type: "bigint", value: spec.key },
+    { name: "shopify_id", type: "numeric", value: spec.key },
     ...[spec.main, ...spec.extra].flatMap((group) => [...group.fields, group.version]),
     ...spec.merged.map((merged) => merged.column),
   ];
@@ -335,7 +335,7 @@ export async function upsertCustomers(
 
 const LINE_ITEM_NAMES = ["shopify_id", ...LINE_ITEM_COLUMNS.map((c) => c.name)];
 export const LINE_ITEM_TRAVELLING: Column<StagedLineItem>[] = [
-  { name: "shopify_id", type: "bigint", value: (r) => r.shopifyId },
+  { name: "shopify_id", type: "numeric", value: (r) => r.shopifyId },
   ...LINE_ITEM_COLUMNS,
 ];
 /**
@@ -354,7 +354,7 @@ function replaceLineItemsSql(incoming: string, written: number): string {
         ${columns.map((name) => `${name} = EXCLUDED.${name}`).join(", ")}
       RETURNING shopify_id)
     DELETE FROM order_line_items AS old
-    WHERE old.shop_id = $1 AND old.order_shopify_id = ANY($${written}::bigint[])
+    WHERE old.shop_id = $1 AND old.order_shopify_id = ANY($${written}::numeric[])
       AND old.shopify_id NOT IN (SELECT shopify_id FROM incoming)`;
 }
 
@@ -426,7 +426,7 @@ export async function upsertStagedOrders(
   if (written.length > 0) {
     const replace = replaceLineItemsSql(
       `SELECT DISTINCT ON (shopify_id) $1, ${LINE_ITEM_NAMES.join(", ")}
-       FROM ${staging.lineItems} WHERE order_shopify_id = ANY($2::bigint[])
+       FROM ${staging.lineItems} WHERE order_shopify_id = ANY($2::numeric[])
        ORDER BY shopify_id`,
       2,
     );

@@ -88,12 +88,43 @@ export interface OrderRecord {
   lineItems: LineItemRecord[];
 }
 
+/**
+ * Shopify's ids are unsigned 64-bit integers (GraphQL's `UnsignedInt64`, REST's numeric ids):
+ * 1 to 2^64 - 1. Recur keeps them as canonical decimal strings and stores them as numeric(20, 0)
+ * (docs/decisions/018): beyond 2^53 a JavaScript number rounds them, beyond 2^63 a bigint column
+ * cannot hold them.
+ */
+export const MAX_SHOPIFY_ID = 2n ** 64n - 1n;
+
+const DECIMAL_ID = /^[1-9]\d{0,19}$/;
+
+/** Whether `text` is a Shopify id as Recur writes it: canonical decimal, 1 to 2^64 - 1. */
+export function isShopifyId(text: string): boolean {
+  return DECIMAL_ID.test(text) && BigInt(text) <= MAX_SHOPIFY_ID;
+}
+
+/**
+ * A numeric id as it arrives in a payload (a safe integer, a bigint from the lossless parse, or a
+ * decimal string) as a canonical decimal string, or undefined when it is no Shopify id.
+ */
+export function shopifyIdOf(value: unknown): string | undefined {
+  let text: string | undefined;
+  if (typeof value === "bigint") text = value.toString();
+  else if (typeof value === "number" && Number.isSafeInteger(value)) text = String(value);
+  else if (typeof value === "string") text = value;
+  return text !== undefined && isShopifyId(text) ? text : undefined;
+}
+
 const GID = /^gid:\/\/shopify\/([A-Za-z]+)\/(\d+)(?:\?.*)?$/;
 
-/** The numeric id of a GID such as gid://shopify/Customer/123 (and its resource type). */
+/**
+ * The numeric id of a GID such as gid://shopify/Customer/123 (and its resource type); nothing when
+ * the id is out of Shopify's range.
+ */
 export function parseGid(gid: string): { type: string; id: string } | undefined {
   const match = GID.exec(gid);
-  return match ? { type: match[1]!, id: match[2]! } : undefined;
+  if (!match || !isShopifyId(match[2]!)) return undefined;
+  return { type: match[1]!, id: match[2]! };
 }
 
 export function normalizeTags(tags: string[] | string): string[] {

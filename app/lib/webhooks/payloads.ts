@@ -7,6 +7,7 @@ import { z } from "zod";
 import {
   normalizeTags,
   parseGid,
+  shopifyIdOf,
   tagChange,
   type CustomerRecord,
   type LineItemRecord,
@@ -14,11 +15,20 @@ import {
 } from "../store/records.ts";
 
 const timestamp = z.iso.datetime({ offset: true });
-const money = z.union([z.string().regex(/^-?\d+(\.\d+)?$/), z.number()]).transform(String);
-/** A REST numeric id. Shopify's ids are below 2^53; anything else is refused rather than rounded. */
-const numericId = z
-  .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d+$/)])
+const money = z
+  .union([z.string().regex(/^-?\d+(\.\d+)?$/), z.number(), z.bigint()])
   .transform(String);
+/**
+ * A REST numeric id, 1 to 2^64 - 1, as a decimal string. The stored body is read back with
+ * parseExactJson, so an id beyond 2^53 arrives as a bigint, never rounded; an unsafe number (a
+ * body parsed some other way) is refused rather than stored rounded.
+ */
+const numericId = z.union([z.number(), z.bigint(), z.string()]).transform((value, ctx) => {
+  const id = shopifyIdOf(value);
+  if (id !== undefined) return id;
+  ctx.addIssue({ code: "custom", message: "is not a Shopify id (an integer from 1 to 2^64 - 1)" });
+  return z.NEVER;
+});
 
 const idFields = { id: numericId, admin_graphql_api_id: z.string().optional() };
 

@@ -250,8 +250,12 @@ export const orderPayload = z
 export const customerDeletePayload = resourceId("Customer");
 export const orderDeletePayload = resourceId("Order");
 
+/**
+ * app/uninstalled: the shop resource. Recur acts on the headers alone; Shopify's documented body
+ * has `myshopify_domain: null`, `domain: null` and other nulls, so nothing here may be required.
+ */
 export const appUninstalledPayload = z
-  .object({ id: numericId.optional(), myshopify_domain: z.string().optional() })
+  .object({ id: numericId.nullish(), myshopify_domain: z.string().nullish() })
   .passthrough();
 
 const complianceCustomer = z.object({

@@ -5,15 +5,23 @@
  * string; enums use the GraphQL Admin API's values (PAID, FULFILLED, ENABLED, ...).
  */
 
+/**
+ * A field Shopify may leave out: `undefined` when the message did not carry it, so the stored value
+ * stays; `null` when Shopify sent it empty, so the stored value is cleared (docs/decisions/019).
+ * Apps not approved for protected customer data get webhook payloads without email, names, phone
+ * and addresses: absent means "not told", never "erased".
+ */
+export type Sent<T> = T | undefined;
+
 /** A customer's own fields, versioned by Shopify's updated_at. */
 export interface CustomerProfile {
-  email: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  phone: string | null;
-  state: string | null;
-  verifiedEmail: boolean | null;
-  shopifyCreatedAt: string | null;
+  email: Sent<string | null>;
+  firstName: Sent<string | null>;
+  lastName: Sent<string | null>;
+  phone: Sent<string | null>;
+  state: Sent<string | null>;
+  verifiedEmail: Sent<boolean | null>;
+  shopifyCreatedAt: Sent<string | null>;
   shopifyUpdatedAt: string;
 }
 
@@ -68,22 +76,23 @@ export interface LineItemRecord {
   price: string;
 }
 
+/** An order; its fields but the id, version and line items may be not sent (see Sent). */
 export interface OrderRecord {
   shopifyId: string;
-  name: string | null;
-  email: string | null;
-  customerShopifyId: string | null;
-  shopifyCreatedAt: string | null;
-  processedAt: string | null;
-  cancelledAt: string | null;
-  cancelReason: string | null;
-  financialStatus: string | null;
-  fulfillmentStatus: string | null;
-  currencyCode: string | null;
-  totalPrice: string | null;
-  subtotalPrice: string | null;
-  test: boolean | null;
-  tags: string[];
+  name: Sent<string | null>;
+  email: Sent<string | null>;
+  customerShopifyId: Sent<string | null>;
+  shopifyCreatedAt: Sent<string | null>;
+  processedAt: Sent<string | null>;
+  cancelledAt: Sent<string | null>;
+  cancelReason: Sent<string | null>;
+  financialStatus: Sent<string | null>;
+  fulfillmentStatus: Sent<string | null>;
+  currencyCode: Sent<string | null>;
+  totalPrice: Sent<string | null>;
+  subtotalPrice: Sent<string | null>;
+  test: Sent<boolean | null>;
+  tags: Sent<string[]>;
   shopifyUpdatedAt: string;
   lineItems: LineItemRecord[];
 }

@@ -86,7 +86,8 @@ function stager<R>(kind: Kind, schema: z.ZodType<R>, columns: Column<R>[]): Stag
     read(json) {
       const parsed = schema.safeParse(json);
       if (!parsed.success) return { reason: describe(parsed.error) };
-      return { values: columns.map((c) => c.value(parsed.data)) };
+      // Bulk lines carry every field: a value not sent is staged as NULL.
+      return { values: columns.map((c) => c.value(parsed.data) ?? null) };
     },
   };
 }

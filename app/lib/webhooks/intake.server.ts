@@ -1,7 +1,9 @@
 /**
  * Records a verified webhook delivery and queues its job, in one statement: a delivery is never
  * recorded without its job, nor queued without its record. A webhook id seen before records
- * nothing and queues nothing (Shopify's retries repeat the id).
+ * nothing and queues nothing (Shopify's retries repeat the id). An X-Shopify-Triggered-At later
+ * than the delivery's receipt is recorded as the receipt's time: the header is not covered by the
+ * HMAC, and a tombstone or an uninstall dated in the future would outrank every later version.
  *
  * Deliveries that arrive together are written together (group commit): while one batch commits,
  * the next gathers, and goes in as one statement, one commit and one NOTIFY to the workers. Each
@@ -36,7 +38,7 @@ const RECORD_AND_QUEUE = `
     INSERT INTO webhook_deliveries
       (id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at, payload,
        status, last_error, processed_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb,
+    VALUES ($1, $2, $3, $4, $5, $6, least($7::timestamptz, now()), $8::jsonb,
        CASE WHEN $9::text IS NULL THEN 'ignored' ELSE 'received' END::delivery_status,
        $10, CASE WHEN $9::text IS NULL THEN now() END)
     ON CONFLICT (id) DO NOTHING
@@ -61,8 +63,8 @@ const RECORD_AND_QUEUE_MANY = `
     INSERT INTO webhook_deliveries
       (id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at, payload,
        status, last_error, processed_at)
-    SELECT id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at,
-           payload::jsonb, CASE WHEN task IS NULL THEN 'ignored' ELSE 'received' END::delivery_status,
+    SELECT id, event_id, topic, shop_domain, api_version, subscription_name,
+           least(triggered_at, now()), payload::jsonb, CASE WHEN task IS NULL THEN 'ignored' ELSE 'received' END::delivery_status,
            reason, CASE WHEN task IS NULL THEN now() END
     FROM incoming
     ON CONFLICT (id) DO NOTHING
@@ -83,7 +85,7 @@ const RECORD_DEAD_LETTER = `
   INSERT INTO webhook_deliveries
     (id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at, payload,
      status, last_error, processed_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, 'dead_letter', $9, now())
+  VALUES ($1, $2, $3, $4, $5, $6, least($7::timestamptz, now()), $8::jsonb, 'dead_letter', $9, now())
   ON CONFLICT (id) DO NOTHING`;
 
 /** SQLSTATEs of valid JSON that jsonb refuses: 22P05 untranslatable character, 22P02 invalid

@@ -12,7 +12,7 @@ import { logger } from "./logger.server.ts";
 const { PrismaClient } = prismaClient;
 
 // pg's global type parsers are left alone: Prisma's adapter relies on them. The app's own SQL
-// reads Shopify's numeric ids (bigint) as decimal strings, which is exact and JSON-safe.
+// reads Shopify's ids (numeric(20, 0), docs/decisions/018) as decimal strings: exact and JSON-safe.
 
 function createPool(): pg.Pool {
   const pool = new pg.Pool({

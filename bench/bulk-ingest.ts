@@ -53,8 +53,8 @@ async function toTsv(file: string, snapshotAt: string, shopId: number) {
     if (!outputs.has(table)) outputs.set(table, createWriteStream(`${file}.${table}.tsv`));
     return outputs.get(table)!;
   };
-  const value = (v: string | number | boolean | null) =>
-    v === null
+  const value = (v: string | number | boolean | null | undefined) =>
+    v === null || v === undefined
       ? "\\N"
       : typeof v === "string"
         ? v.replace(

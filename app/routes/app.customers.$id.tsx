@@ -34,9 +34,10 @@ import {
   listCustomerOrders,
 } from "../lib/admin/customers.server.ts";
 import { notFound, parseSearch } from "../lib/admin/http.server.ts";
+import { isShopifyId } from "../lib/store/records.ts";
 
-/** Shopify's customer ids are positive 64-bit integers. */
-const params = z.object({ id: z.string().regex(/^[1-9]\d{0,18}$/) });
+/** Shopify's customer ids are unsigned 64-bit integers (1 to 2^64 - 1). */
+const params = z.object({ id: z.string().refine(isShopifyId) });
 
 export const loader = async ({ request, params: raw }: LoaderFunctionArgs) => {
   const { shop } = await requireShop(request);

@@ -37,7 +37,8 @@ export const loader = async ({ request, params: raw }: LoaderFunctionArgs) => {
     ? await findDelivery(pool, shop.domain, parsed.data.id)
     : undefined;
   if (!delivery) throw notFound(`This store has no webhook delivery ${raw.id ?? ""}.`);
-  return json({ delivery, payload: JSON.stringify(delivery.payload, null, 2) });
+  const { payload, ...headers } = delivery;
+  return json({ delivery: headers, payload });
 };
 
 export const action = async ({ request, params: raw }: ActionFunctionArgs) => {

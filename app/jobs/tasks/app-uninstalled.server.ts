@@ -10,7 +10,14 @@ import { defineDeliveryTask } from "./delivery-task.server.ts";
 export const appUninstalled = defineDeliveryTask("app.uninstalled", {
   schema: appUninstalledPayload,
   shop: "any",
-  async process({ client, delivery, shop }) {
+  async process({ client, delivery, payload, shop }) {
+    // The HMAC covers the body, not the headers: a body naming another shop is not this shop's.
+    if (payload.myshopify_domain && payload.myshopify_domain !== delivery.shopDomain) {
+      return {
+        status: "ignored",
+        reason: `The payload names ${payload.myshopify_domain}, not ${delivery.shopDomain}`,
+      };
+    }
     if (!shop)
       return { status: "ignored", reason: `${delivery.shopDomain} has not installed Recur` };
     const uninstalledAt = delivery.triggeredAt ?? delivery.receivedAt;

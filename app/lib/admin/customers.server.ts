@@ -82,7 +82,7 @@ export async function listCustomers(
         params,
         ...CUSTOMER_SORTS[input.sort],
         id: "c.shopify_id",
-        idType: "bigint",
+        idType: "numeric(20, 0)",
         direction: input.direction as Direction,
         page: input,
       }),
@@ -164,7 +164,7 @@ export async function listCustomerOrders(
     columnType: "timestamptz",
     nullable: true,
     id: "o.shopify_id",
-    idType: "bigint",
+    idType: "numeric(20, 0)",
     direction: "desc",
     page: input,
   });

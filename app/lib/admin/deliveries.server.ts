@@ -69,7 +69,8 @@ export interface DeliveryDetail extends DeliveryListRow {
   eventId: string | null;
   apiVersion: string;
   subscriptionName: string | null;
-  payload: unknown;
+  /** The payload as stored, pretty-printed by PostgreSQL (exact: no id is rounded). */
+  payload: string;
 }
 
 /** One delivery of the shop, or nothing (another shop's, or erased by shop/redact). */
@@ -82,7 +83,8 @@ export async function findDelivery(
     `SELECT d.id, d.event_id AS "eventId", d.topic, d.status::text AS status,
        d.api_version AS "apiVersion", d.subscription_name AS "subscriptionName",
        d.triggered_at AS "triggeredAt", d.received_at AS "receivedAt",
-       d.processed_at AS "processedAt", d.attempts, d.last_error AS "lastError", d.payload
+       d.processed_at AS "processedAt", d.attempts, d.last_error AS "lastError",
+       jsonb_pretty(d.payload) AS payload
      FROM webhook_deliveries d WHERE d.shop_domain = $1 AND d.id = $2`,
     [shopDomain, id],
   );

@@ -70,7 +70,7 @@ export interface KeysetQuery {
   /** Its type, to read a cursor's text back: timestamptz, numeric, text. */
   columnType: string;
   nullable: boolean;
-  /** The row id column and its type (bigint, text, int). */
+  /** The row id column and its type (numeric, text, int). */
   id: string;
   idType: string;
   direction: Direction;

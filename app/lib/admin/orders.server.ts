@@ -89,7 +89,7 @@ export async function listOrders(
         params,
         ...ORDER_SORTS[input.sort],
         id: "o.shopify_id",
-        idType: "bigint",
+        idType: "numeric(20, 0)",
         direction: input.direction as Direction,
         page: input,
       }),

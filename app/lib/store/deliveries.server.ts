@@ -3,6 +3,7 @@ import type pg from "pg";
 import { env } from "../../env.server.ts";
 import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
 import { TOPIC_TASKS, taskForTopic } from "../webhooks/topics.ts";
+import { parseExactJson } from "./exact-json.ts";
 import type { ShopRow } from "./shops.server.ts";
 
 export interface DeliveryRow {
@@ -16,10 +17,12 @@ export interface DeliveryRow {
   attempts: number;
 }
 
+// The payload travels as jsonb's text (exact: jsonb keeps numbers as numeric) and is parsed by
+// parseExactJson, never by pg's JSON.parse, which rounds Shopify's ids above 2^53.
 const DELIVERY_FIELDS = `id, event_id AS "eventId", topic, shop_domain AS "shopDomain",
-  triggered_at AS "triggeredAt", received_at AS "receivedAt", payload, attempts`;
+  triggered_at AS "triggeredAt", received_at AS "receivedAt", payload::text AS payload, attempts`;
 
-type StartedRow = DeliveryRow & { shop: ShopRow | null };
+type StartedRow = Omit<DeliveryRow, "payload"> & { payload: string; shop: ShopRow | null };
 
 /**
  * Marks a delivery `processing` and counts the attempt, in the caller's transaction (which holds
@@ -51,9 +54,9 @@ export async function startProcessing(
   });
   const row = rows[0];
   if (!row) return undefined;
-  const { shop, ...delivery } = row;
+  const { shop, payload, ...delivery } = row;
   return {
-    delivery,
+    delivery: { ...delivery, payload: parseExactJson(payload) },
     shop: shop
       ? {
           ...shop,

@@ -15,11 +15,15 @@
  * the one that arrives last wins, and a later reconciliation converges on Shopify's). Identical data
  * is skipped, which makes a replay or a second sync write nothing. Nothing older than a tombstone is
  * written. Personal fields of a row that customers/redact erased are never written again.
+ *
+ * A field the message did not carry (its value `undefined`: Shopify leaves protected customer data
+ * out of webhook payloads for apps not approved for it) keeps its stored value when its group is
+ * written; an explicit `null` clears it (docs/decisions/019). Bulk lines carry every field.
  */
 import type { Queryable } from "../../jobs/enqueue.server.ts";
 import type { CustomerRecord, LineItemRecord, OrderRecord } from "./records.ts";
 
-type SqlType = "text" | "bigint" | "int" | "boolean" | "numeric" | "timestamptz" | "jsonb";
+type SqlType = "text" | "int" | "boolean" | "numeric" | "timestamptz" | "jsonb";
 
 export interface Column<R> {
   name: string;
@@ -27,7 +31,8 @@ export interface Column<R> {
   type: SqlType;
   /** Erased by customers/redact, and never written into a redacted row. */
   personal?: boolean;
-  value: (record: R) => string | number | boolean | null;
+  /** The value; `undefined` when the record does not carry it (the stored value stays). */
+  value: (record: R) => string | number | boolean | null | undefined;
   /** SQL turning the travelling value (`src.<name>`) into the column's value. */
   decode?: (source: string) => string;
 }
@@ -68,26 +73,26 @@ const customerSpec: ResourceSpec<CustomerRecord> = {
       value: (r) => r.profile?.shopifyUpdatedAt ?? null,
     },
     fields: [
-      { name: "email", type: "text", personal: true, value: (r) => r.profile?.email ?? null },
+      { name: "email", type: "text", personal: true, value: (r) => r.profile?.email },
       {
         name: "first_name",
         type: "text",
         personal: true,
-        value: (r) => r.profile?.firstName ?? null,
+        value: (r) => r.profile?.firstName,
       },
       {
         name: "last_name",
         type: "text",
         personal: true,
-        value: (r) => r.profile?.lastName ?? null,
+        value: (r) => r.profile?.lastName,
       },
-      { name: "phone", type: "text", personal: true, value: (r) => r.profile?.phone ?? null },
-      { name: "state", type: "text", value: (r) => r.profile?.state ?? null },
-      { name: "verified_email", type: "boolean", value: (r) => r.profile?.verifiedEmail ?? null },
+      { name: "phone", type: "text", personal: true, value: (r) => r.profile?.phone },
+      { name: "state", type: "text", value: (r) => r.profile?.state },
+      { name: "verified_email", type: "boolean", value: (r) => r.profile?.verifiedEmail },
       {
         name: "shopify_created_at",
         type: "timestamptz",
-        value: (r) => r.profile?.shopifyCreatedAt ?? null,
+        value: (r) => r.profile?.shopifyCreatedAt,
       },
     ],
   },
@@ -130,7 +135,7 @@ const orderSpec: ResourceSpec<OrderRecord> = {
     fields: [
       { name: "name", type: "text", value: (r) => r.name },
       { name: "email", type: "text", personal: true, value: (r) => r.email },
-      { name: "customer_shopify_id", type: "bigint", value: (r) => r.customerShopifyId },
+      { name: "customer_shopify_id", type: "numeric", value: (r) => r.customerShopifyId },
       { name: "shopify_created_at", type: "timestamptz", value: (r) => r.shopifyCreatedAt },
       { name: "processed_at", type: "timestamptz", value: (r) => r.processedAt },
       { name: "cancelled_at", type: "timestamptz", value: (r) => r.cancelledAt },
@@ -144,7 +149,7 @@ const orderSpec: ResourceSpec<OrderRecord> = {
       {
         name: "tags",
         type: "text",
-        value: (r) => r.tags.join(TAG_SEPARATOR),
+        value: (r) => r.tags?.join(TAG_SEPARATOR),
         decode: (source) => `string_to_array(${source}, E'\\x1f')`,
       },
     ],
@@ -156,9 +161,9 @@ const orderSpec: ResourceSpec<OrderRecord> = {
 export type StagedLineItem = LineItemRecord & { orderShopifyId: string };
 
 export const LINE_ITEM_COLUMNS: Column<StagedLineItem>[] = [
-  { name: "order_shopify_id", type: "bigint", value: (r) => r.orderShopifyId },
-  { name: "product_shopify_id", type: "bigint", value: (r) => r.productShopifyId },
-  { name: "variant_shopify_id", type: "bigint", value: (r) => r.variantShopifyId },
+  { name: "order_shopify_id", type: "numeric", value: (r) => r.orderShopifyId },
+  { name: "product_shopify_id", type: "numeric", value: (r) => r.productShopifyId },
+  { name: "variant_shopify_id", type: "numeric", value: (r) => r.variantShopifyId },
   { name: "title", type: "text", value: (r) => r.title },
   { name: "variant_title", type: "text", value: (r) => r.variantTitle },
   { name: "sku", type: "text", value: (r) => r.sku },
@@ -169,7 +174,7 @@ export const LINE_ITEM_COLUMNS: Column<StagedLineItem>[] = [
 /** The values a record of the spec travels as, in order: the key, then every column. */
 export function travellingColumns<R>(spec: ResourceSpec<R>): Column<R>[] {
   return [
-    { name: "shopify_id", type: "bigint", value: spec.key },
+    { name: "shopify_id", type: "numeric", value: spec.key },
     ...[spec.main, ...spec.extra].flatMap((group) => [...group.fields, group.version]),
     ...spec.merged.map((merged) => merged.column),
   ];
@@ -182,18 +187,29 @@ export const ORDER_TRAVELLING = travellingColumns(orderSpec);
 type Source = { kind: "arrays" } | { kind: "staging"; table: string; where: string };
 
 /**
+ * Array parameters also carry, per record, the names of the fields it did not send (space
+ * separated): the column `not_sent` of the statement's `src`.
+ */
+const NOT_SENT = "not_sent";
+
+/**
  * `INSERT ... SELECT ... FROM <source> ON CONFLICT (shop_id, shopify_id) DO UPDATE ... WHERE
  * <some group is newer>`. $1 is the shop id.
  */
 function guardedUpsertSql<R>(spec: ResourceSpec<R>, source: Source): string {
   const travelling = travellingColumns(spec);
-  const from =
-    source.kind === "arrays"
-      ? `unnest(${travelling.map((c, i) => `$${i + 2}::${c.type}[]`).join(", ")})
-         AS src(${travelling.map((c) => c.name).join(", ")})`
-      : // One version per id per statement (a row may not be touched twice): the newest.
-        `(SELECT DISTINCT ON (shopify_id) * FROM ${source.table} WHERE ${source.where}
-          ORDER BY shopify_id, ${spec.main.version.name} DESC NULLS LAST) AS src`;
+  const arrays = source.kind === "arrays";
+  const withSource = arrays
+    ? `WITH src AS (SELECT * FROM unnest(${[
+        ...travelling.map((c, i) => `$${i + 2}::${c.type}[]`),
+        `$${travelling.length + 2}::text[]`,
+      ].join(", ")}) AS src(${[...travelling.map((c) => c.name), NOT_SENT].join(", ")}))`
+    : "";
+  const from = arrays
+    ? "src"
+    : // One version per id per statement (a row may not be touched twice): the newest.
+      `(SELECT DISTINCT ON (shopify_id) * FROM ${source.table} WHERE ${source.where}
+        ORDER BY shopify_id, ${spec.main.version.name} DESC NULLS LAST) AS src`;
   const decoded = (c: Column<R>) => (c.decode ? c.decode(`src.${c.name}`) : `src.${c.name}`);
 
   const groups = [spec.main, ...spec.extra];
@@ -212,11 +228,17 @@ function guardedUpsertSql<R>(spec: ResourceSpec<R>, source: Source): string {
     }),
   ];
 
-  // The value a field takes when its group is written: personal fields stay erased once redacted.
-  const incoming = (c: Column<R>) =>
-    c.personal
+  // The value a field takes when its group is written: personal fields stay erased once redacted,
+  // and a field the record did not send keeps its stored value.
+  const notSent = (c: Column<R>) =>
+    `EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
+       AND '${c.name}' = ANY(string_to_array(src.${NOT_SENT}, ' ')))`;
+  const incoming = (c: Column<R>) => {
+    const value = c.personal
       ? `CASE WHEN existing.redacted_at IS NULL THEN EXCLUDED.${c.name} END`
       : `EXCLUDED.${c.name}`;
+    return arrays ? `CASE WHEN ${notSent(c)} THEN existing.${c.name} ELSE ${value} END` : value;
+  };
   const fieldsDiffer = (group: Group<R>) =>
     `(${group.fields.map((c) => `existing.${c.name}`).join(", ")})
        IS DISTINCT FROM (${group.fields.map(incoming).join(", ")})`;
@@ -269,7 +291,7 @@ function guardedUpsertSql<R>(spec: ResourceSpec<R>, source: Source): string {
     ...spec.merged.map((m) => `${mergedValue(m)} IS DISTINCT FROM existing.${m.column.name}`),
   ];
 
-  return `
+  return `${withSource}
     INSERT INTO ${spec.table} AS existing (shop_id, ${insertColumns.join(", ")}, synced_at)
     SELECT $1, ${insertValues.join(", ")}, now()
     FROM ${from}
@@ -287,7 +309,17 @@ export interface UpsertResult {
 }
 
 function arraysOf<R>(columns: Column<R>[], records: R[]): unknown[] {
-  return columns.map((c) => records.map(c.value));
+  return columns.map((c) => records.map((record) => c.value(record) ?? null));
+}
+
+/** Per record, the names of the fields it does not carry (NOT_SENT). */
+function notSentOf<R>(columns: Column<R>[], records: R[]): string[] {
+  return records.map((record) =>
+    columns
+      .filter((c) => c.value(record) === undefined)
+      .map((c) => c.name)
+      .join(" "),
+  );
 }
 
 /** A row the upsert touched; `changed` unless only a version moved forward. */
@@ -316,7 +348,11 @@ async function upsertFromArrays<R>(
   const { rows } = await db.query<UpsertedRow>({
     name: `guarded-upsert-${spec.table}`,
     text: sql,
-    values: [shopId, ...arraysOf(travellingColumns(spec), records)],
+    values: [
+      shopId,
+      ...arraysOf(travellingColumns(spec), records),
+      notSentOf(travellingColumns(spec), records),
+    ],
   });
   return changedIds(rows);
 }
@@ -335,7 +371,7 @@ export async function upsertCustomers(
 
 const LINE_ITEM_NAMES = ["shopify_id", ...LINE_ITEM_COLUMNS.map((c) => c.name)];
 export const LINE_ITEM_TRAVELLING: Column<StagedLineItem>[] = [
-  { name: "shopify_id", type: "bigint", value: (r) => r.shopifyId },
+  { name: "shopify_id", type: "numeric", value: (r) => r.shopifyId },
   ...LINE_ITEM_COLUMNS,
 ];
 /**
@@ -354,7 +390,7 @@ function replaceLineItemsSql(incoming: string, written: number): string {
         ${columns.map((name) => `${name} = EXCLUDED.${name}`).join(", ")}
       RETURNING shopify_id)
     DELETE FROM order_line_items AS old
-    WHERE old.shop_id = $1 AND old.order_shopify_id = ANY($${written}::bigint[])
+    WHERE old.shop_id = $1 AND old.order_shopify_id = ANY($${written}::numeric[])
       AND old.shopify_id NOT IN (SELECT shopify_id FROM incoming)`;
 }
 
@@ -426,7 +462,7 @@ export async function upsertStagedOrders(
   if (written.length > 0) {
     const replace = replaceLineItemsSql(
       `SELECT DISTINCT ON (shopify_id) $1, ${LINE_ITEM_NAMES.join(", ")}
-       FROM ${staging.lineItems} WHERE order_shopify_id = ANY($2::bigint[])
+       FROM ${staging.lineItems} WHERE order_shopify_id = ANY($2::numeric[])
        ORDER BY shopify_id`,
       2,
     );

@@ -40,7 +40,7 @@ export async function exportCustomer(
            ORDER BY o.shopify_created_at, o.shopify_id)
          FROM orders o
          WHERE o.shop_id = $1 AND o.deleted_at IS NULL
-           AND (o.customer_shopify_id = $2 OR o.shopify_id = ANY($3::bigint[]))), '[]'::jsonb)
+           AND (o.customer_shopify_id = $2 OR o.shopify_id = ANY($3::numeric[]))), '[]'::jsonb)
      ) AS export`,
     [shopId, customerId, orderIds],
   );
@@ -68,7 +68,7 @@ export async function recordDataRequest(db: Queryable, request: DataRequestInput
   await db.query(
     `INSERT INTO data_requests (shop_id, shopify_request_id, customer_shopify_id, customer_email,
        orders_requested, delivery_id, export, requested_at)
-     VALUES ($1, $2, $3, $4, $5::bigint[], $6, $7, $8)
+     VALUES ($1, $2, $3, $4, $5::numeric[], $6, $7, $8)
      ON CONFLICT (shop_id, shopify_request_id) DO NOTHING`,
     [
       request.shopId,
@@ -104,13 +104,13 @@ export async function redactCustomer(
   );
   await db.query(
     `INSERT INTO orders (shop_id, shopify_id, redacted_at, synced_at)
-     SELECT $1, id, now(), now() FROM unnest($2::bigint[]) AS id
+     SELECT $1, id, now(), now() FROM unnest($2::numeric[]) AS id
      ON CONFLICT (shop_id, shopify_id) DO NOTHING`,
     [shop.id, orderIds],
   );
   await db.query(
     `UPDATE orders SET email = NULL, redacted_at = coalesce(redacted_at, now())
-     WHERE shop_id = $1 AND (shopify_id = ANY($2::bigint[]) OR customer_shopify_id = $3)`,
+     WHERE shop_id = $1 AND (shopify_id = ANY($2::numeric[]) OR customer_shopify_id = $3)`,
     [shop.id, orderIds, customerId],
   );
   // Deliveries still waiting for their job are settled here: their payload is gone.

@@ -5,15 +5,23 @@
  * string; enums use the GraphQL Admin API's values (PAID, FULFILLED, ENABLED, ...).
  */
 
+/**
+ * A field Shopify may leave out: `undefined` when the message did not carry it, so the stored value
+ * stays; `null` when Shopify sent it empty, so the stored value is cleared (docs/decisions/019).
+ * Apps not approved for protected customer data get webhook payloads without email, names, phone
+ * and addresses: absent means "not told", never "erased".
+ */
+export type Sent<T> = T | undefined;
+
 /** A customer's own fields, versioned by Shopify's updated_at. */
 export interface CustomerProfile {
-  email: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  phone: string | null;
-  state: string | null;
-  verifiedEmail: boolean | null;
-  shopifyCreatedAt: string | null;
+  email: Sent<string | null>;
+  firstName: Sent<string | null>;
+  lastName: Sent<string | null>;
+  phone: Sent<string | null>;
+  state: Sent<string | null>;
+  verifiedEmail: Sent<boolean | null>;
+  shopifyCreatedAt: Sent<string | null>;
   shopifyUpdatedAt: string;
 }
 
@@ -68,32 +76,64 @@ export interface LineItemRecord {
   price: string;
 }
 
+/** An order; its fields but the id, version and line items may be not sent (see Sent). */
 export interface OrderRecord {
   shopifyId: string;
-  name: string | null;
-  email: string | null;
-  customerShopifyId: string | null;
-  shopifyCreatedAt: string | null;
-  processedAt: string | null;
-  cancelledAt: string | null;
-  cancelReason: string | null;
-  financialStatus: string | null;
-  fulfillmentStatus: string | null;
-  currencyCode: string | null;
-  totalPrice: string | null;
-  subtotalPrice: string | null;
-  test: boolean | null;
-  tags: string[];
+  name: Sent<string | null>;
+  email: Sent<string | null>;
+  customerShopifyId: Sent<string | null>;
+  shopifyCreatedAt: Sent<string | null>;
+  processedAt: Sent<string | null>;
+  cancelledAt: Sent<string | null>;
+  cancelReason: Sent<string | null>;
+  financialStatus: Sent<string | null>;
+  fulfillmentStatus: Sent<string | null>;
+  currencyCode: Sent<string | null>;
+  totalPrice: Sent<string | null>;
+  subtotalPrice: Sent<string | null>;
+  test: Sent<boolean | null>;
+  tags: Sent<string[]>;
   shopifyUpdatedAt: string;
   lineItems: LineItemRecord[];
 }
 
+/**
+ * Shopify's ids are unsigned 64-bit integers (GraphQL's `UnsignedInt64`, REST's numeric ids):
+ * 1 to 2^64 - 1. Recur keeps them as canonical decimal strings and stores them as numeric(20, 0)
+ * (docs/decisions/018): beyond 2^53 a JavaScript number rounds them, beyond 2^63 a bigint column
+ * cannot hold them.
+ */
+export const MAX_SHOPIFY_ID = 2n ** 64n - 1n;
+
+const DECIMAL_ID = /^[1-9]\d{0,19}$/;
+
+/** Whether `text` is a Shopify id as Recur writes it: canonical decimal, 1 to 2^64 - 1. */
+export function isShopifyId(text: string): boolean {
+  return DECIMAL_ID.test(text) && BigInt(text) <= MAX_SHOPIFY_ID;
+}
+
+/**
+ * A numeric id as it arrives in a payload (a safe integer, a bigint from the lossless parse, or a
+ * decimal string) as a canonical decimal string, or undefined when it is no Shopify id.
+ */
+export function shopifyIdOf(value: unknown): string | undefined {
+  let text: string | undefined;
+  if (typeof value === "bigint") text = value.toString();
+  else if (typeof value === "number" && Number.isSafeInteger(value)) text = String(value);
+  else if (typeof value === "string") text = value;
+  return text !== undefined && isShopifyId(text) ? text : undefined;
+}
+
 const GID = /^gid:\/\/shopify\/([A-Za-z]+)\/(\d+)(?:\?.*)?$/;
 
-/** The numeric id of a GID such as gid://shopify/Customer/123 (and its resource type). */
+/**
+ * The numeric id of a GID such as gid://shopify/Customer/123 (and its resource type); nothing when
+ * the id is out of Shopify's range.
+ */
 export function parseGid(gid: string): { type: string; id: string } | undefined {
   const match = GID.exec(gid);
-  return match ? { type: match[1]!, id: match[2]! } : undefined;
+  if (!match || !isShopifyId(match[2]!)) return undefined;
+  return { type: match[1]!, id: match[2]! };
 }
 
 export function normalizeTags(tags: string[] | string): string[] {

@@ -97,7 +97,8 @@ export const orderLine = z
     test: z.boolean().nullish(),
     tags: z.array(z.string()),
   })
-  .transform((line): Omit<OrderRecord, "lineItems"> => ({
+  // GraphQL answers every field it is asked for: in a bulk line, every field is sent.
+  .transform((line): Omit<OrderRecord, "lineItems"> & { tags: string[] } => ({
     shopifyId: line.id,
     name: line.name,
     email: line.email,

@@ -86,7 +86,8 @@ function stager<R>(kind: Kind, schema: z.ZodType<R>, columns: Column<R>[]): Stag
     read(json) {
       const parsed = schema.safeParse(json);
       if (!parsed.success) return { reason: describe(parsed.error) };
-      return { values: columns.map((c) => c.value(parsed.data)) };
+      // Bulk lines carry every field: a value not sent is staged as NULL.
+      return { values: columns.map((c) => c.value(parsed.data) ?? null) };
     },
   };
 }
@@ -238,9 +239,17 @@ export async function ingestBulkResult(
       continue;
     }
     const id = (json as { id?: unknown } | null)?.id;
-    const stager = typeof id === "string" ? byType[parseGid(id)?.type ?? ""] : undefined;
+    const gid = typeof id === "string" ? parseGid(id) : undefined;
+    const stager = gid ? byType[gid.type] : undefined;
     if (!stager || !expected.includes(stager.kind)) {
-      reject(line, typeof id === "string" ? `unexpected object ${id}` : "no id");
+      reject(
+        line,
+        typeof id !== "string"
+          ? "no id"
+          : gid
+            ? `unexpected object ${id}`
+            : `${id} is not a GID with an id from 1 to 2^64 - 1`,
+      );
       continue;
     }
     const read = stager.read(json);
@@ -347,7 +356,7 @@ async function tombstoneAbsent(
     );
     if (entity === "orders" && rows.length > 0) {
       await client.query(
-        "DELETE FROM order_line_items WHERE shop_id = $1 AND order_shopify_id = ANY($2::bigint[])",
+        "DELETE FROM order_line_items WHERE shop_id = $1 AND order_shopify_id = ANY($2::numeric[])",
         [shopId, rows.map((row) => row.shopify_id)],
       );
     }

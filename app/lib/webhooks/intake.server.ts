@@ -1,7 +1,13 @@
 /**
  * Records a verified webhook delivery and queues its job, in one statement: a delivery is never
  * recorded without its job, nor queued without its record. A webhook id seen before records
- * nothing and queues nothing (Shopify's retries repeat the id).
+ * nothing and queues nothing (Shopify's retries repeat the id). An X-Shopify-Triggered-At more than
+ * TRIGGERED_AT_MARGIN after the delivery's receipt is recorded as the receipt's time plus that
+ * margin: the header is not covered by the HMAC, and a tombstone or an uninstall dated far in the
+ * future would outrank every later version. Not the receipt's time itself: Shopify's stamps run
+ * ahead of the wall clock under a burst of changes (one-second resolution, always moving forward)
+ * and clocks drift, so a genuine deletion clamped to our "now" could be older than the resource's
+ * own last updated_at, and lost (the stand-in's duplicated and reordered bursts showed it).
  *
  * Deliveries that arrive together are written together (group commit): while one batch commits,
  * the next gathers, and goes in as one statement, one commit and one NOTIFY to the workers. Each
@@ -12,6 +18,9 @@
 import type pg from "pg";
 import { env } from "../../env.server.ts";
 import { taskForTopic } from "./topics.ts";
+
+/** How far after its receipt a delivery's X-Shopify-Triggered-At may be (SQL interval). */
+const TRIGGERED_AT_MARGIN = "interval '5 minutes'";
 
 export interface VerifiedDelivery {
   webhookId: string;
@@ -36,7 +45,7 @@ const RECORD_AND_QUEUE = `
     INSERT INTO webhook_deliveries
       (id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at, payload,
        status, last_error, processed_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb,
+    VALUES ($1, $2, $3, $4, $5, $6, least($7::timestamptz, now() + ${TRIGGERED_AT_MARGIN}), $8::jsonb,
        CASE WHEN $9::text IS NULL THEN 'ignored' ELSE 'received' END::delivery_status,
        $10, CASE WHEN $9::text IS NULL THEN now() END)
     ON CONFLICT (id) DO NOTHING
@@ -61,8 +70,8 @@ const RECORD_AND_QUEUE_MANY = `
     INSERT INTO webhook_deliveries
       (id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at, payload,
        status, last_error, processed_at)
-    SELECT id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at,
-           payload::jsonb, CASE WHEN task IS NULL THEN 'ignored' ELSE 'received' END::delivery_status,
+    SELECT id, event_id, topic, shop_domain, api_version, subscription_name,
+           least(triggered_at, now() + ${TRIGGERED_AT_MARGIN}), payload::jsonb, CASE WHEN task IS NULL THEN 'ignored' ELSE 'received' END::delivery_status,
            reason, CASE WHEN task IS NULL THEN now() END
     FROM incoming
     ON CONFLICT (id) DO NOTHING
@@ -83,7 +92,7 @@ const RECORD_DEAD_LETTER = `
   INSERT INTO webhook_deliveries
     (id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at, payload,
      status, last_error, processed_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, 'dead_letter', $9, now())
+  VALUES ($1, $2, $3, $4, $5, $6, least($7::timestamptz, now() + ${TRIGGERED_AT_MARGIN}), $8::jsonb, 'dead_letter', $9, now())
   ON CONFLICT (id) DO NOTHING`;
 
 /** SQLSTATEs of valid JSON that jsonb refuses: 22P05 untranslatable character, 22P02 invalid

@@ -7,6 +7,7 @@ import { z } from "zod";
 import {
   normalizeTags,
   parseGid,
+  shopifyIdOf,
   tagChange,
   type CustomerRecord,
   type LineItemRecord,
@@ -14,11 +15,20 @@ import {
 } from "../store/records.ts";
 
 const timestamp = z.iso.datetime({ offset: true });
-const money = z.union([z.string().regex(/^-?\d+(\.\d+)?$/), z.number()]).transform(String);
-/** A REST numeric id. Shopify's ids are below 2^53; anything else is refused rather than rounded. */
-const numericId = z
-  .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d+$/)])
+const money = z
+  .union([z.string().regex(/^-?\d+(\.\d+)?$/), z.number(), z.bigint()])
   .transform(String);
+/**
+ * A REST numeric id, 1 to 2^64 - 1, as a decimal string. The stored body is read back with
+ * parseExactJson, so an id beyond 2^53 arrives as a bigint, never rounded; an unsafe number (a
+ * body parsed some other way) is refused rather than stored rounded.
+ */
+const numericId = z.union([z.number(), z.bigint(), z.string()]).transform((value, ctx) => {
+  const id = shopifyIdOf(value);
+  if (id !== undefined) return id;
+  ctx.addIssue({ code: "custom", message: "is not a Shopify id (an integer from 1 to 2^64 - 1)" });
+  return z.NEVER;
+});
 
 const idFields = { id: numericId, admin_graphql_api_id: z.string().optional() };
 
@@ -50,7 +60,13 @@ const nullableString = z
   .string()
   .nullish()
   .transform((value) => value ?? null);
-const upper = (value: string | null | undefined) => (value ? value.toUpperCase() : null);
+/**
+ * A field of the resource's own that Shopify may leave out (protected customer data, for one):
+ * absent stays `undefined`, "not sent", which the guarded upsert leaves as stored; `null` clears.
+ */
+const sentString = z.string().nullish();
+const upper = (value: string | null | undefined) =>
+  value === undefined ? undefined : value ? value.toUpperCase() : null;
 
 /**
  * customers/create and customers/update. Since API 2025-01 these carry no tags and no order
@@ -58,10 +74,10 @@ const upper = (value: string | null | undefined) => (value ? value.toUpperCase()
  * the profile only, and the guarded upsert leaves the rest alone.
  */
 const customerFields = z.object({
-  email: nullableString,
-  first_name: nullableString,
-  last_name: nullableString,
-  phone: nullableString,
+  email: sentString,
+  first_name: sentString,
+  last_name: sentString,
+  phone: sentString,
   state: z.enum(["disabled", "invited", "enabled", "declined"]).nullish(),
   verified_email: z.boolean().nullish(),
   currency: nullableString,
@@ -84,8 +100,8 @@ function customerProfile(
       lastName: fields.last_name,
       phone: fields.phone,
       state: upper(fields.state),
-      verifiedEmail: fields.verified_email ?? null,
-      shopifyCreatedAt: fields.created_at ?? null,
+      verifiedEmail: fields.verified_email,
+      shopifyCreatedAt: fields.created_at,
       shopifyUpdatedAt: fields.updated_at,
     },
     purchasing: null,
@@ -193,16 +209,16 @@ const lineItemPayload = z
 
 export const orderPayload = z
   .object({
-    name: nullableString,
-    email: nullableString,
+    name: sentString,
+    email: sentString,
     customer: z.object({ id: numericId }).passthrough().nullish(),
     created_at: timestamp.nullish(),
     processed_at: timestamp.nullish(),
     cancelled_at: timestamp.nullish(),
-    cancel_reason: nullableString,
-    financial_status: nullableString,
-    fulfillment_status: z.string().nullish(),
-    currency: nullableString,
+    cancel_reason: sentString,
+    financial_status: sentString,
+    fulfillment_status: sentString,
+    currency: sentString,
     total_price: money.nullish(),
     subtotal_price: money.nullish(),
     test: z.boolean().nullish(),
@@ -218,20 +234,24 @@ export const orderPayload = z
       shopifyId: id,
       name: fields.name,
       email: fields.email,
-      customerShopifyId: fields.customer?.id ?? null,
-      shopifyCreatedAt: fields.created_at ?? null,
-      processedAt: fields.processed_at ?? null,
-      cancelledAt: fields.cancelled_at ?? null,
+      customerShopifyId: fields.customer === undefined ? undefined : (fields.customer?.id ?? null),
+      shopifyCreatedAt: fields.created_at,
+      processedAt: fields.processed_at,
+      cancelledAt: fields.cancelled_at,
       cancelReason: upper(fields.cancel_reason),
       financialStatus: upper(fields.financial_status),
-      fulfillmentStatus: fields.fulfillment_status
-        ? (FULFILLMENT_STATUS[fields.fulfillment_status] ?? fields.fulfillment_status.toUpperCase())
-        : "UNFULFILLED",
+      fulfillmentStatus:
+        fields.fulfillment_status === undefined
+          ? undefined
+          : fields.fulfillment_status
+            ? (FULFILLMENT_STATUS[fields.fulfillment_status] ??
+              fields.fulfillment_status.toUpperCase())
+            : "UNFULFILLED",
       currencyCode: fields.currency,
-      totalPrice: fields.total_price ?? null,
-      subtotalPrice: fields.subtotal_price ?? null,
-      test: fields.test ?? null,
-      tags: normalizeTags(fields.tags ?? ""),
+      totalPrice: fields.total_price,
+      subtotalPrice: fields.subtotal_price,
+      test: fields.test,
+      tags: fields.tags === undefined ? undefined : normalizeTags(fields.tags ?? ""),
       shopifyUpdatedAt: fields.updated_at,
       lineItems: fields.line_items,
     };
@@ -240,8 +260,12 @@ export const orderPayload = z
 export const customerDeletePayload = resourceId("Customer");
 export const orderDeletePayload = resourceId("Order");
 
+/**
+ * app/uninstalled: the shop resource. Recur acts on the headers alone; Shopify's documented body
+ * has `myshopify_domain: null`, `domain: null` and other nulls, so nothing here may be required.
+ */
 export const appUninstalledPayload = z
-  .object({ id: numericId.optional(), myshopify_domain: z.string().optional() })
+  .object({ id: numericId.nullish(), myshopify_domain: z.string().nullish() })
   .passthrough();
 
 const complianceCustomer = z.object({

@@ -1,0 +1,86 @@
+/**
+ * Shopify's HMAC covers the body, not the headers: a genuine body can be replayed under other
+ * headers. A replay may not date a tombstone in the future, nor uninstall a shop its body does not
+ * name.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { pool } from "../../app/db.server.ts";
+import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import * as webhooks from "../../app/routes/webhooks.ts";
+import { startAppServer, type AppServer } from "../support/app-server.ts";
+import { installShop, query, unsettledDeliveries } from "../support/db.ts";
+import { drainJobs } from "../support/jobs.ts";
+import { restCustomer } from "../support/payloads.ts";
+import { sendWebhook, type WebhookInput } from "../support/webhooks.ts";
+
+let app: AppServer;
+beforeAll(async () => {
+  app = await startAppServer({ "/webhooks": webhooks });
+});
+afterAll(() => app.close());
+afterEach(async () => {
+  await enqueueJob(pool, "sweeper", {});
+  await drainJobs();
+  expect(await unsettledDeliveries()).toEqual([]);
+});
+
+async function deliver(input: WebhookInput) {
+  expect(await sendWebhook(app.url, input)).toBe(200);
+  await drainJobs();
+}
+
+describe("replayed headers", () => {
+  it("an X-Shopify-Triggered-At far in the future counts as 5 minutes after the receipt", async () => {
+    const shop = "replay-future.myshopify.com";
+    const shopId = await installShop(shop);
+    const webhookId = crypto.randomUUID();
+    await deliver({
+      topic: "customers/delete",
+      shop,
+      payload: { id: 31, admin_graphql_api_id: "gid://shopify/Customer/31" },
+      webhookId,
+      triggeredAt: "2099-01-01T00:00:00.000Z",
+    });
+    const [delivery] = await query<{ same: boolean }>(
+      "SELECT triggered_at = received_at + interval '5 minutes' AS same FROM webhook_deliveries WHERE id = $1",
+      [webhookId],
+    );
+    expect(delivery).toEqual({ same: true });
+
+    // A version newer than that brings the customer back (the 2099 tombstone would not have).
+    const later = new Date(Date.now() + 10 * 60_000).toISOString();
+    await deliver({ topic: "customers/update", shop, payload: restCustomer(31, later) });
+    expect(
+      await query(
+        "SELECT deleted_at IS NULL AS live FROM customers WHERE shop_id = $1 AND shopify_id = 31",
+        [shopId],
+      ),
+    ).toEqual([{ live: true }]);
+  });
+
+  it("an app/uninstalled body naming another shop is refused with the reason", async () => {
+    const shop = "replay-target.myshopify.com";
+    const shopId = await installShop(shop);
+    const webhookId = crypto.randomUUID();
+    await deliver({
+      topic: "app/uninstalled",
+      shop,
+      payload: { id: 5, myshopify_domain: "replay-source.myshopify.com", domain: null },
+      webhookId,
+    });
+    expect(
+      await query("SELECT status::text, last_error FROM webhook_deliveries WHERE id = $1", [
+        webhookId,
+      ]),
+    ).toEqual([
+      {
+        status: "ignored",
+        last_error:
+          "The payload names replay-source.myshopify.com, not replay-target.myshopify.com",
+      },
+    ]);
+    expect(await query("SELECT state::text AS state FROM shops WHERE id = $1", [shopId])).toEqual([
+      { state: "installed" },
+    ]);
+  });
+});

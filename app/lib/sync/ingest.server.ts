@@ -25,7 +25,7 @@ import {
   upsertStagedOrders,
   type Column,
 } from "../store/guarded-upsert.server.ts";
-import { parseGid } from "../store/records.ts";
+import { parseGid, quotableId } from "../store/records.ts";
 import type { SyncEntity } from "./bulk-queries.ts";
 import { customerLine, lineItemLine, orderLine } from "./bulk-records.ts";
 
@@ -240,12 +240,12 @@ export async function ingestBulkResult(
     const id = (json as { id?: unknown } | null)?.id;
     const stager = typeof id === "string" ? byType[parseGid(id)?.type ?? ""] : undefined;
     if (!stager || !expected.includes(stager.kind)) {
-      reject(line, typeof id === "string" ? `unexpected object ${id}` : "no id");
+      reject(line, typeof id === "string" ? `unexpected object ${quotableId(id)}` : "no id");
       continue;
     }
     const read = stager.read(json);
     if ("reason" in read) {
-      reject(line, `${id}: ${read.reason}`);
+      reject(line, `${quotableId(id)}: ${read.reason}`);
       continue;
     }
     staged[stager.kind] += 1;

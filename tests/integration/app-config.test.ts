@@ -36,7 +36,12 @@ describe("shopify.app.toml", () => {
 
   it("asks for the scopes the app is configured with by default", async () => {
     const { parseEnv } = await import("../../app/env.server.ts");
-    const defaults = parseEnv({ DATABASE_URL: "postgres://x@y/z" }).SCOPES;
+    const defaults = parseEnv({
+      DATABASE_URL: "postgres://x@y/z",
+      SHOPIFY_API_KEY: "key",
+      SHOPIFY_API_SECRET: "secret",
+      SHOPIFY_APP_URL: "https://recur.example.com",
+    }).SCOPES;
     expect(toml.access_scopes.scopes.split(",")).toEqual(defaults);
   });
 });

@@ -136,6 +136,16 @@ export function parseGid(gid: string): { type: string; id: string } | undefined 
   return { type: match[1]!, id: match[2]! };
 }
 
+/**
+ * An id as it may be quoted in a message the merchant reads (the sync log): the canonical GID
+ * (without any `?…` suffix) when the value parses as one, otherwise nothing of the value itself,
+ * which may be anything a file or payload held, personal data included.
+ */
+export function quotableId(value: unknown): string {
+  const gid = typeof value === "string" ? parseGid(value) : undefined;
+  return gid ? `gid://shopify/${gid.type}/${gid.id}` : "an id that is not a Shopify GID";
+}
+
 export function normalizeTags(tags: string[] | string): string[] {
   const list = typeof tags === "string" ? tags.split(",") : tags;
   return [...new Set(list.map((tag) => tag.trim()).filter(Boolean))].sort();

@@ -25,7 +25,10 @@ import {
   upsertStagedOrders,
   type Column,
 } from "../store/guarded-upsert.server.ts";
-import { parseGid } from "../store/records.ts";
+import { parseGid, quotableId } from "../store/records.ts";
+
+/** A GID whose number is out of range quotes safely: it holds nothing but a type and digits. */
+const GID_SHAPED = /^gid:\/\/shopify\/[A-Za-z]{1,40}\/\d{1,40}$/;
 import type { SyncEntity } from "./bulk-queries.ts";
 import { customerLine, lineItemLine, orderLine } from "./bulk-records.ts";
 
@@ -247,14 +250,14 @@ export async function ingestBulkResult(
         typeof id !== "string"
           ? "no id"
           : gid
-            ? `unexpected object ${id}`
-            : `${id} is not a GID with an id from 1 to 2^64 - 1`,
+            ? `unexpected object ${quotableId(id)}`
+            : `${GID_SHAPED.test(id) ? id : "an id"} is not a GID with an id from 1 to 2^64 - 1`,
       );
       continue;
     }
     const read = stager.read(json);
     if ("reason" in read) {
-      reject(line, `${id}: ${read.reason}`);
+      reject(line, `${quotableId(id)}: ${read.reason}`);
       continue;
     }
     staged[stager.kind] += 1;

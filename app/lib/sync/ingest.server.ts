@@ -251,7 +251,9 @@ export async function ingestBulkResult(
           ? "no id"
           : gid
             ? `unexpected object ${quotableId(id)}`
-            : `${GID_SHAPED.test(id) ? id : "an id"} is not a GID with an id from 1 to 2^64 - 1`,
+            : GID_SHAPED.test(id)
+              ? `${id} is not a GID with an id from 1 to 2^64 - 1`
+              : quotableId(id),
       );
       continue;
     }

@@ -30,6 +30,7 @@ export async function exportCustomer(
            'cancelledAt', o.cancelled_at, 'financialStatus', o.financial_status,
            'fulfillmentStatus', o.fulfillment_status, 'currencyCode', o.currency_code,
            'totalPrice', o.total_price::text, 'subtotalPrice', o.subtotal_price::text,
+           'currentTotalPrice', o.current_total_price::text,
            'lineItems', coalesce((
              SELECT jsonb_agg(jsonb_build_object(
                'id', li.shopify_id::text, 'title', li.title, 'variantTitle', li.variant_title,

@@ -82,6 +82,8 @@ export interface OrderRecord {
   currencyCode: string | null;
   totalPrice: string | null;
   subtotalPrice: string | null;
+  /** The total after refunds, returns and edits (REST current_total_price). */
+  currentTotalPrice: string | null;
   test: boolean | null;
   tags: string[];
   shopifyUpdatedAt: string;

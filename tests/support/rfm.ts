@@ -7,7 +7,12 @@ import {
 } from "../../app/lib/store/guarded-upsert.server.ts";
 import type { CustomerRecord, OrderRecord } from "../../app/lib/store/records.ts";
 import { installShop, query } from "./db.ts";
-import type { ReferenceCustomer, ReferenceOrder, ReferenceRow } from "./rfm-reference.ts";
+import {
+  referenceScores,
+  type ReferenceCustomer,
+  type ReferenceOrder,
+  type ReferenceRow,
+} from "./rfm-reference.ts";
 
 const VERSION = "2026-01-01T00:00:00Z";
 let nextOrderId = 1_000_000;
@@ -137,4 +142,55 @@ export async function segmentChanges(shopId: number) {
 /** Sorted entries, for comparing maps with toEqual and readable diffs. */
 export function entries<V>(map: Map<string, V>): [string, V][] {
   return [...map.entries()].sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** The store's orders as the reference reads them, from Recur's copy. */
+export async function storedOrders(shopId: number): Promise<ReferenceOrder[]> {
+  const rows = await query<{
+    customer: string | null;
+    processed_at: Date | null;
+    shopify_created_at: Date | null;
+    cancelled_at: Date | null;
+    test: boolean | null;
+    financial_status: string | null;
+    amount: string | null;
+    deleted: boolean;
+  }>(
+    `SELECT customer_shopify_id::text AS customer, processed_at, shopify_created_at, cancelled_at,
+            test, financial_status, current_total_price::text AS amount,
+            deleted_at IS NOT NULL OR shopify_updated_at IS NULL AS deleted
+     FROM orders WHERE shop_id = $1`,
+    [shopId],
+  );
+  return rows.map((row) => ({
+    customerId: row.customer,
+    processedAt: row.processed_at,
+    createdAt: row.shopify_created_at,
+    cancelledAt: row.cancelled_at,
+    test: row.test,
+    financialStatus: row.financial_status,
+    currentTotalPrice: row.amount,
+    deleted: row.deleted,
+  }));
+}
+
+/** The shop's customers as the reference reads them, from Recur's copy. */
+export async function storedCustomers(shopId: number): Promise<ReferenceCustomer[]> {
+  const rows = await query<{ id: string; live: boolean }>(
+    `SELECT shopify_id::text AS id,
+            deleted_at IS NULL AND shopify_updated_at IS NOT NULL AND redacted_at IS NULL AS live
+     FROM customers WHERE shop_id = $1`,
+    [shopId],
+  );
+  return rows;
+}
+
+/** The rule set applied to Recur's stored copy of the shop at its last full run's as_of. */
+export async function referenceOfLastRun(shopId: number): Promise<Map<string, ReferenceRow>> {
+  const [run] = await query<{ as_of: Date }>(
+    "SELECT as_of FROM rfm_runs WHERE shop_id = $1 ORDER BY id DESC LIMIT 1",
+    [shopId],
+  );
+  if (!run) throw new Error(`shop ${shopId} has no RFM run`);
+  return referenceScores(await storedCustomers(shopId), await storedOrders(shopId), run.as_of);
 }

@@ -17,3 +17,6 @@ export const SEGMENTS = [
 ] as const;
 
 export type Segment = (typeof SEGMENTS)[number];
+
+/** Fewer scored customers than this and segments say little: the admin explains why. */
+export const MIN_SCORED_FOR_SEGMENTS = 20;

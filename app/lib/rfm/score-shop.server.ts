@@ -29,6 +29,9 @@ export async function scoreShop(
   await client.query("BEGIN");
   try {
     await lockShopRfm(client, shopId);
+    // The statement sorts and hashes every scored customer several times: let it do so in memory
+    // (PostgreSQL's default 4 MB spills a large shop's sorts to temporary files).
+    await client.query("SET LOCAL work_mem = '256MB'");
     const { rows } = await client.query<{
       id: number;
       scored_customers: number;

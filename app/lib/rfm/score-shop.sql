@@ -72,23 +72,32 @@ computed AS (
   WHERE frequency IS NULL
 ),
 previous AS (
-  SELECT customer_shopify_id AS customer, segment FROM customer_rfm WHERE shop_id = $1
+  SELECT customer_shopify_id AS customer, recency_days, frequency, monetary, r, f, m, fm, segment,
+         rule_set
+  FROM customer_rfm WHERE shop_id = $1
+),
+changed AS (
+  -- Only rows whose values, scores, segment or rule set differ reach the upsert (an unchanged row
+  -- is neither looked up again nor locked by ON CONFLICT).
+  SELECT c.*, p.customer IS NULL AS is_new, p.segment AS previous_segment
+  FROM computed c
+  LEFT JOIN previous p ON p.customer = c.customer
+  WHERE p.customer IS NULL
+     OR (p.recency_days, p.frequency, p.monetary, p.r, p.f, p.m, p.fm, p.segment, p.rule_set)
+        IS DISTINCT FROM (c.recency_days, c.frequency, c.monetary, c.r, c.f, c.m, c.fm, c.segment,
+                          $3::text)
 ),
 written AS (
   INSERT INTO customer_rfm AS existing (shop_id, customer_shopify_id, as_of, recency_days,
     frequency, monetary, r, f, m, fm, segment, rule_set, updated_at)
   SELECT $1, customer, $2::timestamptz, recency_days, frequency, monetary, r, f, m, fm, segment,
          $3, now()
-  FROM computed
+  FROM changed
   ON CONFLICT (shop_id, customer_shopify_id) DO UPDATE SET
     as_of = EXCLUDED.as_of, recency_days = EXCLUDED.recency_days,
     frequency = EXCLUDED.frequency, monetary = EXCLUDED.monetary,
     r = EXCLUDED.r, f = EXCLUDED.f, m = EXCLUDED.m, fm = EXCLUDED.fm,
     segment = EXCLUDED.segment, rule_set = EXCLUDED.rule_set, updated_at = now()
-  WHERE (existing.recency_days, existing.frequency, existing.monetary, existing.r, existing.f,
-         existing.m, existing.fm, existing.segment, existing.rule_set)
-    IS DISTINCT FROM (EXCLUDED.recency_days, EXCLUDED.frequency, EXCLUDED.monetary, EXCLUDED.r,
-         EXCLUDED.f, EXCLUDED.m, EXCLUDED.fm, EXCLUDED.segment, EXCLUDED.rule_set)
   RETURNING 1
 ),
 removed AS (
@@ -101,10 +110,9 @@ removed AS (
 changes AS (
   INSERT INTO rfm_segment_changes (shop_id, customer_shopify_id, from_segment, to_segment,
     changed_at, rule_set)
-  SELECT $1, c.customer, p.segment, c.segment, $2::timestamptz, $3
-  FROM computed c
-  LEFT JOIN previous p ON p.customer = c.customer
-  WHERE p.segment IS DISTINCT FROM c.segment
+  SELECT $1, customer, previous_segment, segment, $2::timestamptz, $3
+  FROM changed
+  WHERE is_new OR previous_segment IS DISTINCT FROM segment
   RETURNING 1
 ),
 thresholds AS (

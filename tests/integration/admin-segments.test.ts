@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import type { SegmentsOverview } from "../../app/lib/admin/segments.server.ts";
 import { requestSync } from "../../app/lib/sync/request.server.ts";
+import * as customerPage from "../../app/routes/app.customers.$id.tsx";
 import * as segments from "../../app/routes/app.segments._index.tsx";
 import * as webhooks from "../../app/routes/webhooks.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
@@ -55,6 +56,47 @@ describe("the Segments page", () => {
       const shares = page.body.segments.reduce((sum, s) => sum + s.shareOfCustomers, 0);
       expect(shares).toBeCloseTo(1, 6);
     }
+  });
+
+  it("explains a customer's scores on their page: values, shares beaten, cell and moves", async () => {
+    const [row] = await query<{
+      id: string;
+      recency_days: number;
+      frequency: number;
+      r: number;
+      f: number;
+      m: number;
+      fm: number;
+      segment: string;
+    }>(
+      `SELECT customer_shopify_id::text AS id, recency_days, frequency, r, f, m, fm, segment
+       FROM customer_rfm WHERE shop_id = $1 AND r IS NOT NULL ORDER BY customer_shopify_id LIMIT 1`,
+      [a.shopId],
+    );
+    const [counts] = await query<{ worse: number; scored: number }>(
+      `SELECT count(*) FILTER (WHERE recency_days > $2)::int AS worse, count(*)::int AS scored
+       FROM customer_rfm WHERE shop_id = $1 AND r IS NOT NULL`,
+      [a.shopId, row!.recency_days],
+    );
+    const page = await load<{
+      rfm: {
+        recencyDays: number;
+        r: number;
+        fm: number;
+        segment: string;
+        beats: { recency: number };
+        history: { from: string | null; to: string }[];
+      };
+    }>(customerPage, a.domain, `/app/customers/${row!.id}`, { id: row!.id });
+    expect(page.status).toBe(200);
+    expect(page.body.rfm).toMatchObject({
+      recencyDays: row!.recency_days,
+      r: row!.r,
+      fm: row!.fm,
+      segment: row!.segment,
+    });
+    expect(page.body.rfm.beats.recency).toBeCloseTo(counts!.worse / counts!.scored, 9);
+    expect(page.body.rfm.history.at(-1)).toEqual(expect.objectContaining({ from: null }));
   });
 
   it("refuses a movement window it does not offer", async () => {

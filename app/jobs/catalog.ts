@@ -31,6 +31,12 @@ export const taskCatalog = {
   }),
   "sync.poll": z.object({ syncRunId: z.number().int().positive() }),
   "sync.ingest": z.object({ syncRunId: z.number().int().positive() }),
+  // RFM (docs/rfm.md): a full scoring of a shop; one customer rescored after their orders changed.
+  "rfm.score-shop": z.object({ shopId: z.number().int().positive() }),
+  "rfm.rescore-customer": z.object({
+    shopId: z.number().int().positive(),
+    customerId: z.string().regex(/^\d+$/),
+  }),
   // Run by cron.
   sweeper: z.object({}).passthrough(),
   reconcile: z.object({}).passthrough(),

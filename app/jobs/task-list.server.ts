@@ -14,6 +14,7 @@ import { customersCreate, customersUpsert } from "./tasks/customers-upsert.serve
 import { ordersDelete } from "./tasks/orders-delete.server.ts";
 import { ordersUpsert } from "./tasks/orders-upsert.server.ts";
 import { reconcile } from "./tasks/reconcile.server.ts";
+import { rfmRescoreCustomer, rfmScoreShop } from "./tasks/rfm.server.ts";
 import { shopRedact } from "./tasks/shop-redact.server.ts";
 import { sweeper } from "./tasks/sweeper.server.ts";
 import { syncIngest } from "./tasks/sync-ingest.server.ts";
@@ -37,6 +38,8 @@ const definitions = [
   syncStart,
   syncPoll,
   syncIngest,
+  rfmScoreShop,
+  rfmRescoreCustomer,
   sweeper,
   reconcile,
 ] satisfies TaskDefinition<TaskName>[];

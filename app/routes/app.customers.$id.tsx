@@ -1,10 +1,11 @@
 /** /app/customers/:id: one customer as Recur holds them, and their orders. Another shop's is a 404. */
-import { json, type LoaderFunctionArgs } from "@remix-run/node";
+import { json, type LoaderFunctionArgs, type SerializeFrom } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { TitleBar } from "@shopify/app-bridge-react";
 import {
   Badge,
   BlockStack,
+  Box,
   Card,
   DescriptionList,
   EmptyState,
@@ -23,11 +24,13 @@ import {
   formatTime,
   formatTimeExact,
   humanize,
+  plural,
 } from "../components/format.ts";
 import { useKeysetPagination, useListLoading } from "../components/list.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import { pool } from "../db.server.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
+import { findCustomerRfm } from "../lib/admin/customer-rfm.server.ts";
 import {
   customerOrdersSchema,
   findCustomer,
@@ -46,11 +49,12 @@ export const loader = async ({ request, params: raw }: LoaderFunctionArgs) => {
   if (!customer) throw notFound(`This store has no customer ${raw.id ?? ""} in Recur.`);
   const input = parseSearch(request, customerOrdersSchema);
   const orders = await listCustomerOrders(pool, shop.id, customer.id, input);
-  return json({ customer, orders });
+  const rfm = await findCustomerRfm(pool, shop.id, customer.id);
+  return json({ customer, orders, rfm });
 };
 
 export default function CustomerPage() {
-  const { customer, orders } = useLoaderData<typeof loader>();
+  const { customer, orders, rfm } = useLoaderData<typeof loader>();
   const pagination = useKeysetPagination(orders);
   const loading = useListLoading();
   const name = customerName(customer.firstName, customer.lastName) ?? "No name";
@@ -104,6 +108,9 @@ export default function CustomerPage() {
               />
             </BlockStack>
           </Card>
+          <Box paddingBlockStart="400">
+            <RfmCard rfm={rfm} currencyCode={customer.currencyCode} />
+          </Box>
         </Layout.Section>
         <Layout.Section>
           {orders.rows.length === 0 && !pagination.hasPrevious ? (
@@ -158,6 +165,81 @@ export default function CustomerPage() {
         </Layout.Section>
       </Layout>
     </Page>
+  );
+}
+
+const percent = (share: number) => `${Math.round(share * 100)}%`;
+
+/** The customer's RFM values, scores and their meaning, segment and moves (docs/rfm.md). */
+function RfmCard({
+  rfm,
+  currencyCode,
+}: {
+  rfm: SerializeFrom<typeof loader>["rfm"];
+  currencyCode: string | null;
+}) {
+  if (!rfm) {
+    return (
+      <Card>
+        <BlockStack gap="200">
+          <Text as="h2" variant="headingMd">
+            Segment
+          </Text>
+          <Text as="p" tone="subdued">
+            Not scored yet: scores follow the store&apos;s next full sync.
+          </Text>
+        </BlockStack>
+      </Card>
+    );
+  }
+  const items = rfm.beats
+    ? [
+        {
+          term: `Recency ${rfm.r}`,
+          description: `Last order ${plural(rfm.recencyDays ?? 0, "day")} ago: more recent than ${percent(rfm.beats.recency)} of customers`,
+        },
+        {
+          term: `Frequency ${rfm.f}`,
+          description: `${plural(rfm.frequency ?? 0, "order")}: more than ${percent(rfm.beats.frequency)} of customers`,
+        },
+        {
+          term: `Money ${rfm.m}`,
+          description: `${formatMoney(rfm.monetary, currencyCode)} spent: more than ${percent(rfm.beats.monetary)} of customers`,
+        },
+        {
+          term: "Placed by",
+          description: `Recency ${rfm.r} × frequency and money ${rfm.fm} (the mean of ${rfm.f} and ${rfm.m}, rounded up)`,
+        },
+      ]
+    : [{ term: "Orders", description: "No order that counts yet (a prospect)" }];
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <InlineStack align="space-between">
+          <Text as="h2" variant="headingMd">
+            Segment
+          </Text>
+          <Badge tone="info">{humanize(rfm.segment)}</Badge>
+        </InlineStack>
+        <DescriptionList items={items} />
+        <Text as="p" variant="bodySm" tone="subdued">
+          Computed {formatTime(rfm.asOf)} with rule set {rfm.ruleSet}.
+        </Text>
+        {rfm.history.length > 0 ? (
+          <BlockStack gap="100">
+            <Text as="h3" variant="headingSm">
+              Moves
+            </Text>
+            {rfm.history.map((move) => (
+              <Text as="p" key={`${move.changedAt}-${move.to}`} variant="bodySm">
+                {formatTime(move.changedAt)}:{" "}
+                {move.from ? `${humanize(move.from)} → ${humanize(move.to)}` : humanize(move.to)}
+              </Text>
+            ))}
+          </BlockStack>
+        ) : null}
+      </BlockStack>
+    </Card>
   );
 }
 

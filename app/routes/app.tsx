@@ -61,6 +61,7 @@ export default function App() {
         <Link to="/app/deliveries">Webhook deliveries</Link>
         <Link to="/app/customers">Customers</Link>
         <Link to="/app/orders">Orders</Link>
+        <Link to="/app/segments">Segments</Link>
         <Link to="/app/privacy">Privacy requests</Link>
       </NavMenu>
       {changingPage ? <PageSkeleton /> : <Outlet />}

@@ -357,6 +357,12 @@ describe("the admin in Shopify admin", () => {
     await app().locator(".Polaris-IndexTable__TableRow").first().waitFor();
     await screenshot("orders");
 
+    // The full syncs were followed by a full RFM scoring.
+    await openFromNav("Segments", "/app/segments");
+    await app().getByText("Recency by frequency and money").waitFor({ timeout: 15_000 });
+    await app().getByText("Median days since last order").waitFor();
+    await screenshot("segments");
+
     const customer = standIn().groundTruth(SHOP).customers[1]!;
     standIn().sendCustomersDataRequest(SHOP, { customerId: customer.id });
     await standIn().waitForDeliveries();

@@ -4,6 +4,8 @@ import { requestSync } from "../../app/lib/sync/request.server.ts";
 import * as webhooks from "../../app/routes/webhooks.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
 import { compareWithGroundTruth } from "../support/ground-truth.ts";
+import { drainJobs } from "../support/jobs.ts";
+import { entries, referenceOfLastRun, rfmRows } from "../support/rfm.ts";
 import { standIn } from "../support/standin.ts";
 import { seedInstalledShop, settleSyncs, syncRuns } from "../support/sync.ts";
 
@@ -34,6 +36,14 @@ describe("a full sync", () => {
     expect(comparison.counts.customers).toBe(300);
     expect(comparison.counts.orders).toBe(900);
     expect(runs.find((run) => run.entity === "customers")?.rows_written).toBe(300);
+
+    // The completed full sync queued a full RFM scoring: every customer's row is the rule set
+    // applied to the stored orders (refunds, cancellations, test orders and guests included).
+    await drainJobs();
+    const scores = await rfmRows(shopId);
+    expect(scores.size).toBe(300);
+    expect(entries(scores)).toEqual(entries(await referenceOfLastRun(shopId)));
+    expect(new Set([...scores.values()].map((row) => row.segment)).size).toBeGreaterThan(3);
 
     // A second full sync of the unchanged shop writes nothing and skips everything.
     await requestSync(pool, shopId, "full");

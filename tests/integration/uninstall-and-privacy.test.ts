@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { scoreShop } from "../../app/lib/rfm/score-shop.server.ts";
 import * as webhooks from "../../app/routes/webhooks.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
 import { deliveries, installShop, query, unsettledDeliveries } from "../support/db.ts";
@@ -46,6 +47,8 @@ async function seedShop(shop: string) {
   });
   await deliver({ topic: "orders/create", shop, payload: restOrder(70, now()) });
   await deliver({ topic: "orders/create", shop, payload: restOrder(71, now()) });
+  const client = await pool.connect();
+  await scoreShop(client, shopId).finally(() => client.release());
   return shopId;
 }
 
@@ -144,7 +147,16 @@ describe("customers/redact", () => {
       customer: { id: 7, email: "grace@example.com", phone: "+15550100" },
       orders_to_redact: [70, 71, 72],
     };
+    expect(await query("SELECT 1 FROM customer_rfm WHERE shop_id = $1", [shopId])).toHaveLength(1);
     await deliverTwice({ topic: "customers/redact", shop, payload });
+    // The customer leaves the RFM scores; their segment history (ids and names only) stays.
+    expect(await query("SELECT 1 FROM customer_rfm WHERE shop_id = $1", [shopId])).toEqual([]);
+    expect(
+      await query(
+        "SELECT customer_shopify_id::text AS id, to_segment FROM rfm_segment_changes WHERE shop_id = $1",
+        [shopId],
+      ),
+    ).toEqual([{ id: "7", to_segment: "DORMANT" }]);
 
     expect(
       await query(
@@ -196,7 +208,16 @@ describe("shop/redact", () => {
     await deliver({ topic: "app/uninstalled", shop, payload: { id: 3 } });
     await deliverTwice({ topic: "shop/redact", shop, payload: { shop_id: 3, shop_domain: shop } });
 
-    for (const table of ["customers", "orders", "order_line_items", "sync_runs", "data_requests"]) {
+    for (const table of [
+      "customers",
+      "orders",
+      "order_line_items",
+      "sync_runs",
+      "data_requests",
+      "customer_rfm",
+      "rfm_segment_changes",
+      "rfm_runs",
+    ]) {
       expect(await query(`SELECT 1 FROM ${table} WHERE shop_id = $1`, [shopId])).toEqual([]);
     }
     expect(await query("SELECT 1 FROM sessions WHERE shop = $1", [shop])).toEqual([]);

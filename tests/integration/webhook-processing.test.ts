@@ -187,6 +187,25 @@ describe("the parts of a customer Shopify reports apart (API 2025-01)", () => {
     expect(await tagsOf(9500)).toEqual(["vip"]);
   });
 
+  it("stores an order's current total after a refund, next to its unchanged total price", async () => {
+    await send({ topic: "orders/create", payload: restOrder(4100, at(0)) });
+    await send({
+      topic: "orders/updated",
+      payload: restOrder(4100, at(5), {
+        financial_status: "partially_refunded",
+        current_total_price: "10.00",
+      }),
+    });
+    await drainJobs();
+    const rows = await query<{ total: string; current: string; status: string }>(
+      `SELECT total_price::text AS total, current_total_price::text AS current,
+              financial_status AS status
+       FROM orders WHERE shop_id = $1 AND shopify_id = 4100`,
+      [shopId],
+    );
+    expect(rows).toEqual([{ total: "25.0000", current: "10.0000", status: "PARTIALLY_REFUNDED" }]);
+  });
+
   it("keeps the newest purchasing summary, and a profile update does not touch it", async () => {
     await send({ topic: "customers/create", payload: restCustomer(9600, at(0)) });
     await send({

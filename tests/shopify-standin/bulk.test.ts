@@ -63,6 +63,25 @@ async function runToFile(shop: string, query: string, groupObjects?: boolean) {
 }
 
 describe("bulk query output", () => {
+  it("serves an order's current total lowered by its refunds", async () => {
+    const order = standIn.createOrder("bulk", {
+      lineItems: [{ title: "Thing", price: "30.00", quantity: 1 }],
+      shippingPrice: "0.00",
+      financialStatus: "PAID",
+    });
+    standIn.updateOrder("bulk", order.id, { refund: "12.00" });
+    const { lines } = await runToFile("bulk", ORDERS_QUERY, true);
+    const line = lines.find((l) => l.id === `gid://shopify/Order/${order.id}`) as
+      { totalPriceSet: { shopMoney: { amount: string } } } | undefined;
+    const truth = standIn.groundTruth("bulk").orders.find((o) => o.id === order.id);
+    expect(truth).toMatchObject({ displayFinancialStatus: "PARTIALLY_REFUNDED" });
+    expect(Number(truth?.currentTotalPrice)).toBe(Number(truth?.totalPrice) - 12);
+    expect(line).toMatchObject({
+      totalPriceSet: { shopMoney: { amount: truth?.totalPrice } },
+      currentTotalPriceSet: { shopMoney: { amount: truth?.currentTotalPrice } },
+    });
+  });
+
   it("equals the ground truth, with GIDs whose slashes are escaped", async () => {
     const customers = await runToFile("bulk", CUSTOMERS_QUERY);
     const orders = await runToFile("bulk", ORDERS_QUERY, true);

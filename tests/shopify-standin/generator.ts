@@ -503,6 +503,7 @@ function generateOrders(
       ]),
       lineItems,
       ...totals,
+      refundedCents: financialStatus === "REFUNDED" ? totals.totalCents : 0,
       shippingAddress: customer?.address ?? null,
     });
   }

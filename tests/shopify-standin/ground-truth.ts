@@ -1,6 +1,7 @@
 // The store's ground truth in the shape Recur's tests compare against (GraphQL field names,
 // numeric ids as strings, GraphQL Decimal strings, ISO timestamps in UTC).
 import { graphqlDecimal, isoUtc } from "./format.ts";
+import { currentTotalCents } from "./model.ts";
 import type { Customer, CustomerState, Order } from "./model.ts";
 import type { Shop } from "./shop.ts";
 
@@ -46,6 +47,7 @@ export interface GroundTruthOrder {
   currencyCode: string;
   totalPrice: string;
   subtotalPrice: string;
+  currentTotalPrice: string;
   test: boolean;
   tags: string[];
   lineItems: GroundTruthLineItem[];
@@ -90,6 +92,7 @@ export function groundTruthOrder(shop: Shop, o: Order): GroundTruthOrder {
     currencyCode: shop.info.currencyCode,
     totalPrice: graphqlDecimal(o.totalCents),
     subtotalPrice: graphqlDecimal(o.subtotalCents),
+    currentTotalPrice: graphqlDecimal(currentTotalCents(o)),
     test: o.test,
     tags: [...o.tags],
     lineItems: o.lineItems.map((item) => ({

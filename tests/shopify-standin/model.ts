@@ -93,7 +93,14 @@ export interface Order {
   taxCents: number;
   discountCents: number;
   totalCents: number;
+  /** What refunds gave back; the order's current total is totalCents - refundedCents. */
+  refundedCents: number;
   shippingAddress: Address | null;
+}
+
+/** The order's total after refunds (REST current_total_price, GraphQL currentTotalPriceSet). */
+export function currentTotalCents(order: Order): number {
+  return order.totalCents - order.refundedCents;
 }
 
 export interface ShopPlan {

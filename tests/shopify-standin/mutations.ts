@@ -86,6 +86,11 @@ export interface OrderPatch {
   /** Cancels the order (reason defaults to OTHER). */
   cancel?: boolean | { reason?: CancelReason };
   customerId?: string | null;
+  /**
+   * Refunds this amount (a decimal string, capped at what is left): the order becomes
+   * PARTIALLY_REFUNDED, or REFUNDED when nothing is left, and its current total drops by as much.
+   */
+  refund?: string;
 }
 
 export interface Change {
@@ -291,6 +296,7 @@ export function createOrder(shop: Shop, emit: Emit, input: OrderInput = {}): Ord
     sourceName: "web",
     lineItems,
     ...totals,
+    refundedCents: 0,
     shippingAddress: customer?.address ?? null,
   };
   shop.orders.set(order.id, order);
@@ -309,6 +315,14 @@ export function updateOrder(shop: Shop, emit: Emit, id: string, patch: OrderPatc
   if (effective.tags !== undefined) order.tags = normaliseTags(effective.tags);
   if (effective.note !== undefined) order.note = effective.note;
   if (effective.financialStatus !== undefined) order.financialStatus = effective.financialStatus;
+  if (effective.refund !== undefined) {
+    const left = order.totalCents - order.refundedCents;
+    order.refundedCents += Math.min(left, Math.max(0, parseMoney(effective.refund)));
+    if (effective.financialStatus === undefined) {
+      order.financialStatus =
+        order.refundedCents >= order.totalCents ? "REFUNDED" : "PARTIALLY_REFUNDED";
+    }
+  }
   if (effective.fulfillmentStatus !== undefined)
     order.fulfillmentStatus = effective.fulfillmentStatus;
   if (effective.cancel && order.cancelledAt === null) {
@@ -317,9 +331,14 @@ export function updateOrder(shop: Shop, emit: Emit, id: string, patch: OrderPatc
     order.cancelReason =
       (typeof effective.cancel === "object" ? effective.cancel.reason : undefined) ?? "OTHER";
     if (effective.financialStatus === undefined) {
-      order.financialStatus = order.financialStatus === "PAID" ? "REFUNDED" : "VOIDED";
+      order.financialStatus =
+        order.financialStatus === "PAID" || order.financialStatus === "PARTIALLY_REFUNDED"
+          ? "REFUNDED"
+          : "VOIDED";
     }
   }
+  // A full refund gives back whatever was left.
+  if (order.financialStatus === "REFUNDED") order.refundedCents = order.totalCents;
   if (effective.customerId !== undefined) {
     const customer =
       effective.customerId === null ? null : requireCustomer(shop, effective.customerId);

@@ -82,6 +82,7 @@ function orderFromRest(o: Rest): GroundTruthOrder {
     currencyCode: String(o.currency),
     totalPrice: decimal(String(o.total_price)),
     subtotalPrice: decimal(String(o.subtotal_price)),
+    currentTotalPrice: decimal(String(o.current_total_price)),
     test: Boolean(o.test),
     tags: String(o.tags) === "" ? [] : String(o.tags).split(", "),
     lineItems: items.map((i) => ({

@@ -3,6 +3,7 @@
 import { GraphQLError, buildSchema } from "graphql";
 import type { GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema } from "graphql";
 import { gid, graphqlDecimal, isoUtc, parseId } from "./format.ts";
+import { currentTotalCents } from "./model.ts";
 import type { Address, Customer, LineItem, Order, ShopInfo } from "./model.ts";
 import { ADMIN_SDL } from "./schema.graphql.ts";
 import { compileSearch } from "./search.ts";
@@ -494,7 +495,8 @@ export const resolvers: Record<string, Record<string, Resolver>> = {
     presentmentCurrencyCode: (_o: Order, _a, ctx) => ctx.shop.info.currencyCode,
     totalPriceSet: (o: Order, _a, ctx) => moneyBag(o.totalCents, ctx.shop.info.currencyCode),
     subtotalPriceSet: (o: Order, _a, ctx) => moneyBag(o.subtotalCents, ctx.shop.info.currencyCode),
-    currentTotalPriceSet: (o: Order, _a, ctx) => moneyBag(o.totalCents, ctx.shop.info.currencyCode),
+    currentTotalPriceSet: (o: Order, _a, ctx) =>
+      moneyBag(currentTotalCents(o), ctx.shop.info.currencyCode),
     currentSubtotalPriceSet: (o: Order, _a, ctx) =>
       moneyBag(o.subtotalCents, ctx.shop.info.currencyCode),
     totalTaxSet: (o: Order, _a, ctx) => moneyBag(o.taxCents, ctx.shop.info.currencyCode),

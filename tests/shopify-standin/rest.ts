@@ -2,6 +2,7 @@
 // the example payloads on shopify.dev (Webhooks reference); see README for the GraphQL mapping.
 import { createHash } from "node:crypto";
 import { gid, restMoney, restTags, restTime, restTimeOrNull } from "./format.ts";
+import { currentTotalCents } from "./model.ts";
 import type { Address, Customer, FulfillmentStatus, LineItem, Order } from "./model.ts";
 import type { Shop } from "./shop.ts";
 
@@ -164,8 +165,8 @@ export function restOrder(shop: Shop, order: Order) {
     current_total_discounts: restMoney(order.discountCents),
     current_total_discounts_set: moneySet(order.discountCents, currency),
     current_total_duties_set: null,
-    current_total_price: restMoney(order.totalCents),
-    current_total_price_set: moneySet(order.totalCents, currency),
+    current_total_price: restMoney(currentTotalCents(order)),
+    current_total_price_set: moneySet(currentTotalCents(order), currency),
     current_total_tax: restMoney(order.taxCents),
     current_total_tax_set: moneySet(order.taxCents, currency),
     customer_locale: "en",

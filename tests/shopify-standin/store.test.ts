@@ -158,11 +158,23 @@ describe("changes", () => {
       lastOrderId: `gid://shopify/Order/${order.id}`,
     });
 
+    standIn.updateOrder("changes", order.id, { refund: "5.00" });
+    await standIn.waitForDeliveries();
+    const updated = app.received.filter((r) => r.headers["x-shopify-topic"] === "orders/updated");
+    const refunded = JSON.parse(updated.at(-1)?.body ?? "{}") as Record<string, unknown>;
+    expect(refunded).toMatchObject({
+      id: Number(order.id),
+      financial_status: "partially_refunded",
+      total_price: Number(order.totalPrice).toFixed(2),
+      current_total_price: (Number(order.totalPrice) - 5).toFixed(2),
+    });
+
     standIn.updateOrder("changes", order.id, { cancel: { reason: "CUSTOMER" } });
     const cancelled = standIn.groundTruth("changes");
     expect(cancelled.orders.find((o) => o.id === order.id)).toMatchObject({
       cancelReason: "CUSTOMER",
       displayFinancialStatus: "REFUNDED",
+      currentTotalPrice: "0.0",
     });
     expect(cancelled.customers.find((c) => c.id === customer.id)?.amountSpent).toBe("0.0");
     expect(() => standIn.deleteCustomer("changes", customer.id)).toThrow(/have orders/);

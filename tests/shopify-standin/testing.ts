@@ -254,6 +254,7 @@ export function fromBulk(
       currencyCode: o.currencyCode as string,
       totalPrice: pick<string>(o, "totalPriceSet.shopMoney.amount"),
       subtotalPrice: pick<string>(o, "subtotalPriceSet.shopMoney.amount"),
+      currentTotalPrice: pick<string>(o, "currentTotalPriceSet.shopMoney.amount"),
       test: o.test as boolean,
       tags: o.tags as string[],
       lineItems: rows
@@ -281,5 +282,6 @@ export const ORDERS_QUERY = `{ orders { edges { node {
   id name email customer { id } createdAt updatedAt processedAt cancelledAt cancelReason
   displayFinancialStatus displayFulfillmentStatus currencyCode test tags
   totalPriceSet { shopMoney { amount } } subtotalPriceSet { shopMoney { amount } }
+  currentTotalPriceSet { shopMoney { amount } }
   lineItems { edges { node { id title variantTitle sku quantity
     originalUnitPriceSet { shopMoney { amount } } product { id } variant { id } } } } } } } }`;

@@ -70,6 +70,7 @@ function orderShape(row: Record<string, unknown>) {
     currencyCode: row.currencyCode ?? null,
     totalPrice: decimal(row.totalPrice as string | null),
     subtotalPrice: decimal(row.subtotalPrice as string | null),
+    currentTotalPrice: decimal(row.currentTotalPrice as string | null),
     test: row.test ?? null,
     tags: sorted(row.tags as string[]),
     lineItems: (row.lineItems as Record<string, unknown>[])
@@ -96,7 +97,8 @@ export async function recurCopy(db: Db, shopDomain: string) {
             o.processed_at AS "processedAt", o.cancelled_at AS "cancelledAt",
             o.cancel_reason AS "cancelReason", o.financial_status AS "displayFinancialStatus",
             o.fulfillment_status AS "displayFulfillmentStatus", o.currency_code AS "currencyCode",
-            o.total_price::text AS "totalPrice", o.subtotal_price::text AS "subtotalPrice", o.test, o.tags,
+            o.total_price::text AS "totalPrice", o.subtotal_price::text AS "subtotalPrice",
+            o.current_total_price::text AS "currentTotalPrice", o.test, o.tags,
             coalesce((SELECT json_agg(json_build_object(
                'id', li.shopify_id::text, 'title', li.title, 'variantTitle', li.variant_title,
                'sku', li.sku, 'quantity', li.quantity, 'price', li.price::text,

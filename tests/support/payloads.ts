@@ -59,6 +59,7 @@ export function restOrder(
     currency: "EUR",
     total_price: "25.00",
     subtotal_price: "25.00",
+    current_total_price: "25.00",
     test: false,
     tags: "",
     updated_at: updatedAt,

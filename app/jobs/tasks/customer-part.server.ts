@@ -5,6 +5,7 @@
  * stored and leaves the other parts alone.
  */
 import type { z } from "zod";
+import { enqueueCustomerRescoring } from "../../lib/rfm/jobs.server.ts";
 import { upsertCustomers } from "../../lib/store/guarded-upsert.server.ts";
 import type { CustomerRecord } from "../../lib/store/records.ts";
 import type { DeliveryTaskName } from "../../lib/webhooks/topics.ts";
@@ -20,6 +21,10 @@ export function customerPartTask<T extends DeliveryTaskName>(
     async process({ client, payload, shop, logFields }) {
       const { written } = await upsertCustomers(client, shop.id, [payload]);
       logFields.written = written.length > 0;
+      // A new or changed profile can make a customer live (or scored) for RFM.
+      if (written.length > 0 && payload.profile) {
+        await enqueueCustomerRescoring(client, shop.id, [payload.shopifyId]);
+      }
       return { status: "processed" };
     },
   });

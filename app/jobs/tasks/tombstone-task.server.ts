@@ -1,11 +1,13 @@
 import type { z } from "zod";
+import { customersOfOrders, enqueueCustomerRescoring } from "../../lib/rfm/jobs.server.ts";
 import { tombstone } from "../../lib/store/guarded-upsert.server.ts";
 import type { DeliveryTaskName } from "../../lib/webhooks/topics.ts";
 import { defineDeliveryTask } from "./delivery-task.server.ts";
 
 /**
  * A delete topic: a tombstone at the delivery's X-Shopify-Triggered-At (the time Shopify deleted
- * the resource), so that updates older than the deletion cannot bring the row back.
+ * the resource), so that updates older than the deletion cannot bring the row back. A deletion
+ * rescores the customer (the order's, or the deleted customer, whose RFM row then leaves).
  */
 export function tombstoneTask<T extends DeliveryTaskName>(
   name: T,
@@ -17,7 +19,13 @@ export function tombstoneTask<T extends DeliveryTaskName>(
     shop: "installed",
     async process({ client, delivery, payload, shop, logFields }) {
       const deletedAt = delivery.triggeredAt ?? delivery.receivedAt;
-      logFields.written = await tombstone(client, table, shop.id, payload, deletedAt);
+      const written = await tombstone(client, table, shop.id, payload, deletedAt);
+      logFields.written = written;
+      if (written) {
+        const customers =
+          table === "orders" ? await customersOfOrders(client, shop.id, [payload]) : [payload];
+        await enqueueCustomerRescoring(client, shop.id, customers);
+      }
       return { status: "processed" };
     },
   });

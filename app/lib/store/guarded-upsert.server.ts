@@ -145,6 +145,7 @@ const orderSpec: ResourceSpec<OrderRecord> = {
       { name: "currency_code", type: "text", value: (r) => r.currencyCode },
       { name: "total_price", type: "numeric", value: (r) => r.totalPrice },
       { name: "subtotal_price", type: "numeric", value: (r) => r.subtotalPrice },
+      { name: "current_total_price", type: "numeric", value: (r) => r.currentTotalPrice },
       { name: "test", type: "boolean", value: (r) => r.test },
       {
         name: "tags",

@@ -30,6 +30,7 @@ export async function exportCustomer(
            'cancelledAt', o.cancelled_at, 'financialStatus', o.financial_status,
            'fulfillmentStatus', o.fulfillment_status, 'currencyCode', o.currency_code,
            'totalPrice', o.total_price::text, 'subtotalPrice', o.subtotal_price::text,
+           'currentTotalPrice', o.current_total_price::text,
            'lineItems', coalesce((
              SELECT jsonb_agg(jsonb_build_object(
                'id', li.shopify_id::text, 'title', li.title, 'variantTitle', li.variant_title,
@@ -131,19 +132,33 @@ export async function redactCustomer(
     shop.id,
     customerId,
   ]);
+  // The customer leaves the RFM scores; their segment history keeps only ids and segment names.
+  await db.query("DELETE FROM customer_rfm WHERE shop_id = $1 AND customer_shopify_id = $2", [
+    shop.id,
+    customerId,
+  ]);
 }
 
 /**
- * Erases everything Recur holds for a shop: its customers, orders, sync log, data requests,
- * sessions and webhook deliveries (but the one asking for the erasure). The shop row stays, marked
- * redacted, as the record that the request was honoured.
+ * Erases everything Recur holds for a shop: its customers, orders, RFM scores and history, sync
+ * log, data requests, sessions and webhook deliveries (but the one asking for the erasure). The
+ * shop row stays, marked redacted, as the record that the request was honoured.
  */
 export async function redactShop(
   db: Queryable,
   shop: { id: number; domain: string },
   keepDeliveryId: string,
 ) {
-  for (const table of ["order_line_items", "orders", "customers", "data_requests", "sync_runs"]) {
+  for (const table of [
+    "order_line_items",
+    "orders",
+    "customers",
+    "data_requests",
+    "sync_runs",
+    "customer_rfm",
+    "rfm_segment_changes",
+    "rfm_runs",
+  ]) {
     await db.query(`DELETE FROM ${table} WHERE shop_id = $1`, [shop.id]);
   }
   await db.query("DELETE FROM sessions WHERE shop = $1", [shop.domain]);

@@ -91,6 +91,8 @@ export interface OrderRecord {
   currencyCode: Sent<string | null>;
   totalPrice: Sent<string | null>;
   subtotalPrice: Sent<string | null>;
+  /** The total after refunds, returns and edits (REST current_total_price). */
+  currentTotalPrice: Sent<string | null>;
   test: Sent<boolean | null>;
   tags: Sent<string[]>;
   shopifyUpdatedAt: string;

@@ -55,6 +55,7 @@ export function ordersBulkQuery(search?: string): string {
         currencyCode
         totalPriceSet { shopMoney { amount currencyCode } }
         subtotalPriceSet { shopMoney { amount currencyCode } }
+        currentTotalPriceSet { shopMoney { amount currencyCode } }
         test
         tags
         lineItems {

@@ -94,6 +94,7 @@ export const orderLine = z
     currencyCode: nullableString,
     totalPriceSet: moneyBag.nullish(),
     subtotalPriceSet: moneyBag.nullish(),
+    currentTotalPriceSet: moneyBag.nullish(),
     test: z.boolean().nullish(),
     tags: z.array(z.string()),
   })
@@ -112,6 +113,7 @@ export const orderLine = z
     currencyCode: line.currencyCode,
     totalPrice: line.totalPriceSet?.shopMoney.amount ?? null,
     subtotalPrice: line.subtotalPriceSet?.shopMoney.amount ?? null,
+    currentTotalPrice: line.currentTotalPriceSet?.shopMoney.amount ?? null,
     test: line.test ?? null,
     tags: normalizeTags(line.tags),
     shopifyUpdatedAt: line.updatedAt,

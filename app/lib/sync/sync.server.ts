@@ -12,6 +12,7 @@ import { pool } from "../../db.server.ts";
 import { env } from "../../env.server.ts";
 import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
 import { logger } from "../../logger.server.ts";
+import { enqueueShopScoring } from "../rfm/jobs.server.ts";
 import { adminApiFor } from "../shopify/admin-api.server.ts";
 import {
   BULK_OPERATION,
@@ -325,7 +326,17 @@ export async function ingestRun(runId: number): Promise<IngestCounts | undefined
         ? `${outcome.errorMessage}. ${rejected}`
         : rejected;
     }
-    await finishRun(pool, run.id, outcome);
+    const finished = await finishRun(pool, run.id, outcome);
+    // Scores follow the copy: a full run after every completed full sync, and after an
+    // incremental one that changed rows (bulk writes rescore no single customer).
+    if (
+      finished &&
+      complete &&
+      (run.kind === "full" || counts.written > 0) &&
+      outcome.status === "completed"
+    ) {
+      await enqueueShopScoring(pool, run.shopId);
+    }
     if (complete && run.kind === "incremental") await checkCounts(run);
     logger.info(
       {

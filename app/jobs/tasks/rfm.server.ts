@@ -1,0 +1,52 @@
+/** RFM tasks (docs/rfm.md): a full scoring of one shop, and one customer rescored. */
+import { pool } from "../../db.server.ts";
+import { rescoreCustomer } from "../../lib/rfm/rescore-customer.server.ts";
+import { scoreShop } from "../../lib/rfm/score-shop.server.ts";
+import { defineTask } from "../define-task.server.ts";
+
+async function installed(shopId: number): Promise<boolean> {
+  const { rows } = await pool.query<{ installed: boolean }>(
+    "SELECT state = 'installed' AND redacted_at IS NULL AS installed FROM shops WHERE id = $1",
+    [shopId],
+  );
+  return rows[0]?.installed ?? false;
+}
+
+/** Scores every customer of the shop: after each completed full sync, and on demand. */
+export const rfmScoreShop = defineTask("rfm.score-shop", async ({ shopId }, { logFields }) => {
+  logFields.shopId = shopId;
+  if (!(await installed(shopId))) {
+    logFields.skipped = "shop not installed";
+    return;
+  }
+  const client = await pool.connect();
+  try {
+    Object.assign(logFields, await scoreShop(client, shopId));
+  } finally {
+    client.release();
+  }
+});
+
+/** Rescores one customer against the shop's last full run, after an order webhook. */
+export const rfmRescoreCustomer = defineTask(
+  "rfm.rescore-customer",
+  async ({ shopId, customerId }, { logFields }) => {
+    Object.assign(logFields, { shopId, customerId });
+    if (!(await installed(shopId))) {
+      logFields.skipped = "shop not installed";
+      return;
+    }
+    const client = await pool.connect();
+    try {
+      const result = await rescoreCustomer(client, shopId, customerId);
+      Object.assign(logFields, {
+        scoredBefore: result.scoredBefore,
+        written: result.written,
+        removed: result.removed,
+        movedTo: result.moved?.to,
+      });
+    } finally {
+      client.release();
+    }
+  },
+);

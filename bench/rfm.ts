@@ -1,0 +1,130 @@
+/**
+ * RFM full scoring (issue 14), first part: one shop of BENCH_CUSTOMERS customers (default
+ * 1,000,000) and BENCH_ORDERS orders (default 5,000,000), skewed like a store (most customers buy
+ * once, a few very often, 10% guest orders, refunds, cancellations, test and voided orders), scored
+ * by app/lib/rfm/score-shop.sql, next to the same run's baseline: a bare GROUP BY of the eligible
+ * orders per customer. Target: full scoring at most 10 s, at most 1.5 x the baseline.
+ * Not measured here yet: incremental rescoring under 1,000 order webhooks per second.
+ */
+import pg from "pg";
+import { scoreShop } from "../app/lib/rfm/score-shop.server.ts";
+import { startBenchDatabase } from "./lib/database.ts";
+import { saveResult } from "./lib/report.ts";
+
+const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 5_000_000);
+
+const database = await startBenchDatabase("rfm");
+const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+pool.on("error", (error) => console.warn(`after the run: ${error.message}`));
+
+async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await run();
+  return { ms: Math.round(performance.now() - started), value };
+}
+
+try {
+  const { rows } = await pool.query<{ id: number }>(
+    `INSERT INTO shops (domain, state) VALUES ('bench-rfm.myshopify.com', 'installed') RETURNING id`,
+  );
+  const shopId = rows[0]!.id;
+  const seeded = await timed(async () => {
+    await pool.query(
+      `INSERT INTO customers (shop_id, shopify_id, email, shopify_created_at, shopify_updated_at)
+       SELECT $1, n, 'c' || n || '@example.com', timestamptz '2023-01-01', timestamptz '2023-01-02'
+       FROM generate_series(1, $2::int) AS n`,
+      [shopId, CUSTOMERS],
+    );
+    // Customer of order n: power(u, 3) crowds orders onto a few customers; u from a hash of n, so
+    // the shop is the same every run.
+    await pool.query(
+      `INSERT INTO orders (shop_id, shopify_id, customer_shopify_id, shopify_created_at,
+         processed_at, cancelled_at, financial_status, test, total_price, current_total_price,
+         shopify_updated_at)
+       SELECT $1, 10000000 + n,
+         CASE WHEN h % 10 = 0 THEN NULL
+              ELSE 1 + floor($2::int * power((h % 1000003) / 1000003.0, 3))::bigint END,
+         at, at,
+         CASE WHEN h % 33 = 1 THEN at END,
+         CASE WHEN h % 29 = 2 THEN 'REFUNDED' WHEN h % 97 = 3 THEN 'VOIDED' ELSE 'PAID' END,
+         h % 211 = 4,
+         price, CASE WHEN h % 29 = 2 THEN 0 ELSE price END,
+         at
+       FROM (
+         SELECT n, h,
+           timestamptz '2026-11-01' - (h % (3 * 365 * 86400)) * interval '1 second' AS at,
+           round(((h / 7) % 30000) / 100.0 + 5, 2) AS price
+         FROM (SELECT n, abs(hashint8(n::bigint)) AS h FROM generate_series(1, $3::int) AS n) x
+       ) o`,
+      [shopId, CUSTOMERS, ORDERS],
+    );
+    await pool.query("VACUUM ANALYZE customers, orders");
+  });
+  console.log(`seeded ${CUSTOMERS} customers and ${ORDERS} orders in ${seeded.ms} ms`);
+
+  const baselineSql = `SELECT count(*) FROM (
+      SELECT customer_shopify_id, max(coalesce(processed_at, shopify_created_at)), count(*),
+             sum(current_total_price)
+      FROM orders
+      WHERE shop_id = $1 AND deleted_at IS NULL AND shopify_updated_at IS NOT NULL
+        AND customer_shopify_id IS NOT NULL AND cancelled_at IS NULL AND test IS NOT TRUE
+        AND financial_status IS DISTINCT FROM 'VOIDED'
+      GROUP BY customer_shopify_id) per_customer`;
+  await pool.query(baselineSql, [shopId]); // warm the cache
+  const baseline = await timed(() => pool.query(baselineSql, [shopId]));
+
+  const client = await pool.connect();
+  const asOf = new Date("2026-11-01T12:00:00Z");
+  const first = await timed(() => scoreShop(client, shopId, asOf));
+  // The next day: every recency moves, so most rows are rewritten.
+  const nextDay = await timed(() =>
+    scoreShop(client, shopId, new Date(asOf.getTime() + 86_400_000)),
+  );
+  // Again at the same time: nothing changed, nothing is written.
+  const unchanged = await timed(() =>
+    scoreShop(client, shopId, new Date(asOf.getTime() + 86_400_000)),
+  );
+  client.release();
+  console.log({ baseline: baseline.ms, first, nextDay, unchanged });
+
+  const target = (ms: number) => ({
+    text: "≤ 10 s and ≤ 1.5 × baseline",
+    met: ms <= 10_000 && ms <= 1.5 * baseline.ms,
+  });
+  const base = { name: "bare GROUP BY of the eligible orders", value: baseline.ms };
+  await saveResult({
+    benchmark: "rfm",
+    description: `Full RFM scoring of one shop of ${CUSTOMERS.toLocaleString("en-US")} customers and ${ORDERS.toLocaleString("en-US")} orders (app/lib/rfm/score-shop.sql).`,
+    figures: [
+      {
+        name: "first full scoring (every row inserted)",
+        value: first.ms,
+        unit: "ms",
+        baseline: base,
+        target: target(first.ms),
+      },
+      {
+        name: "next day's full scoring (recency moved)",
+        value: nextDay.ms,
+        unit: "ms",
+        baseline: base,
+        target: target(nextDay.ms),
+      },
+      {
+        name: "full scoring, nothing changed",
+        value: unchanged.ms,
+        unit: "ms",
+        baseline: base,
+        target: target(unchanged.ms),
+      },
+    ],
+    notes: [
+      `scored ${first.value.scoredCustomers}, prospects ${first.value.prospects}; rows written: first ${first.value.rowsWritten}, next day ${nextDay.value.rowsWritten}, unchanged ${unchanged.value.rowsWritten}`,
+      "Incremental rescoring at 1,000 order webhooks per second is not measured yet.",
+    ],
+  });
+} finally {
+  await pool.end();
+  await database.stop();
+}

@@ -1,0 +1,118 @@
+// The Segments page against two installed shops, each fully synced and scored: a session of shop A
+// sees A's segments only, and "Recompute now" scores A only.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pool } from "../../app/db.server.ts";
+import type { SegmentsOverview } from "../../app/lib/admin/segments.server.ts";
+import { requestSync } from "../../app/lib/sync/request.server.ts";
+import * as customerPage from "../../app/routes/app.customers.$id.tsx";
+import * as segments from "../../app/routes/app.segments._index.tsx";
+import * as webhooks from "../../app/routes/webhooks.ts";
+import { startAppServer, type AppServer } from "../support/app-server.ts";
+import { query } from "../support/db.ts";
+import { drainJobs, jobs } from "../support/jobs.ts";
+import { seedInstalledShop, settleSyncs } from "../support/sync.ts";
+import { act, load } from "./admin-helpers.ts";
+
+let app: AppServer;
+let a: { domain: string; shopId: number };
+let b: { domain: string; shopId: number };
+
+beforeAll(async () => {
+  app = await startAppServer({ "/webhooks": webhooks });
+  a = await seedInstalledShop({ shop: "segments-a", customers: 40, orders: 120, seed: 3 });
+  b = await seedInstalledShop({ shop: "segments-b", customers: 8, orders: 20, seed: 4 });
+  await requestSync(pool, a.shopId, "full");
+  await requestSync(pool, b.shopId, "full");
+  await settleSyncs();
+  await drainJobs();
+});
+afterAll(() => app.close());
+
+type Body = SegmentsOverview & { lastRun: { scoredCustomers: number } | null };
+
+describe("the Segments page", () => {
+  it("shows each shop its own segments, grid and run only", async () => {
+    for (const shop of [a, b]) {
+      const page = await load<Body>(segments, shop.domain, "/app/segments");
+      expect(page.status).toBe(200);
+      const own = await query<{ segment: string; customers: number }>(
+        `SELECT segment, count(*)::int AS customers FROM customer_rfm WHERE shop_id = $1
+         GROUP BY segment ORDER BY segment`,
+        [shop.shopId],
+      );
+      expect(own.length).toBeGreaterThan(0);
+      expect(
+        page.body.segments
+          .map((s) => ({ segment: s.segment, customers: s.customers }))
+          .sort((x, y) => x.segment.localeCompare(y.segment)),
+      ).toEqual(own);
+      const scored = await query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM customer_rfm WHERE shop_id = $1 AND r IS NOT NULL",
+        [shop.shopId],
+      );
+      expect(page.body.grid).toHaveLength(25);
+      expect(page.body.grid.reduce((sum, cell) => sum + cell.customers, 0)).toBe(scored[0]!.n);
+      expect(page.body.lastRun?.scoredCustomers).toBe(scored[0]!.n);
+      const shares = page.body.segments.reduce((sum, s) => sum + s.shareOfCustomers, 0);
+      expect(shares).toBeCloseTo(1, 6);
+    }
+  });
+
+  it("explains a customer's scores on their page: values, shares beaten, cell and moves", async () => {
+    const [row] = await query<{
+      id: string;
+      recency_days: number;
+      frequency: number;
+      r: number;
+      f: number;
+      m: number;
+      fm: number;
+      segment: string;
+    }>(
+      `SELECT customer_shopify_id::text AS id, recency_days, frequency, r, f, m, fm, segment
+       FROM customer_rfm WHERE shop_id = $1 AND r IS NOT NULL ORDER BY customer_shopify_id LIMIT 1`,
+      [a.shopId],
+    );
+    const [counts] = await query<{ worse: number; scored: number }>(
+      `SELECT count(*) FILTER (WHERE recency_days > $2)::int AS worse, count(*)::int AS scored
+       FROM customer_rfm WHERE shop_id = $1 AND r IS NOT NULL`,
+      [a.shopId, row!.recency_days],
+    );
+    const page = await load<{
+      rfm: {
+        recencyDays: number;
+        r: number;
+        fm: number;
+        segment: string;
+        beats: { recency: number };
+        history: { from: string | null; to: string }[];
+      };
+    }>(customerPage, a.domain, `/app/customers/${row!.id}`, { id: row!.id });
+    expect(page.status).toBe(200);
+    expect(page.body.rfm).toMatchObject({
+      recencyDays: row!.recency_days,
+      r: row!.r,
+      fm: row!.fm,
+      segment: row!.segment,
+    });
+    expect(page.body.rfm.beats.recency).toBeCloseTo(counts!.worse / counts!.scored, 9);
+    expect(page.body.rfm.history.at(-1)).toEqual(expect.objectContaining({ from: null }));
+  });
+
+  it("refuses a movement window it does not offer", async () => {
+    const page = await load(segments, a.domain, "/app/segments?days=13");
+    expect(page.status).toBe(400);
+  });
+
+  it("queues a recomputation of the session's shop only", async () => {
+    const answer = await act(segments, a.domain, "/app/segments", { intent: "recompute" });
+    expect(answer).toEqual({ status: 200, body: { ok: true, message: "Recomputing segments" } });
+    const queued = (await jobs()).filter((job) => job.task_identifier === "rfm.score-shop");
+    expect(queued.map((job) => job.key)).toEqual([`rfm-score-shop:${a.shopId}`]);
+    const during = await load<Body>(segments, a.domain, "/app/segments");
+    expect(during.body.computing).toBe(true);
+    await drainJobs();
+    const after = await load<Body>(segments, a.domain, "/app/segments");
+    expect(after.body.computing).toBe(false);
+  });
+});

@@ -224,6 +224,19 @@ describe("full RFM scoring (rule set v1)", () => {
     await score(b.shopId);
     expect((await rfmRows(a.shopId)).size).toBe(1);
   });
+
+  it("keeps customer ids exact up to 2^64 - 1, in scores and in history", async () => {
+    const ids = ["9223372036854775808", "18446744073709551615", "820982911946154508"];
+    const { shopId } = await seedRfmShop(
+      live(...ids),
+      ids.map((id, i) => paid(id, 10 * (i + 1))),
+    );
+    await score(shopId);
+    expect([...(await rfmRows(shopId)).keys()].sort()).toEqual([...ids].sort());
+    expect((await segmentChanges(shopId)).map((change) => change.customer).sort()).toEqual(
+      [...ids].sort(),
+    );
+  });
 });
 
 const amount = fc

@@ -40,7 +40,7 @@ export async function customersOfOrders(
   const { rows } = await db.query<{ customer: string }>({
     name: "rfm-customers-of-orders",
     text: `SELECT DISTINCT customer_shopify_id::text AS customer FROM orders
-           WHERE shop_id = $1 AND shopify_id = ANY($2::bigint[]) AND customer_shopify_id IS NOT NULL`,
+           WHERE shop_id = $1 AND shopify_id = ANY($2::numeric[]) AND customer_shopify_id IS NOT NULL`,
     values: [shopId, orderIds],
   });
   return rows.map((row) => row.customer);

@@ -285,7 +285,7 @@ describe("the admin in Shopify admin", () => {
       const { rows } = await pool.query<{ id: string }>(
         `SELECT d.id FROM webhook_deliveries d
          JOIN graphile_worker.jobs j
-           ON j.key = d.id AND j.attempts >= j.max_attempts AND j.locked_at IS NULL
+           ON j.key = 'delivery:' || d.id AND j.attempts >= j.max_attempts AND j.locked_at IS NULL
          WHERE d.shop_domain = $1 AND d.topic = 'customers/update'`,
         [SHOP],
       );

@@ -192,7 +192,7 @@ describe("Retry", () => {
       [deadLetter],
     );
     expect(row?.status).toBe("dead_letter");
-    expect((await jobs()).map((job) => job.key)).not.toContain(deadLetter);
+    expect((await jobs()).map((job) => job.key)).not.toContain(`delivery:${deadLetter}`);
   });
 
   it("re-enqueues the dead letter under its delivery id; after the jobs run it is processed", async () => {
@@ -207,7 +207,7 @@ describe("Retry", () => {
       { id: deadLetter },
     );
     expect(answer).toEqual({ status: 200, body: { ok: true, message: "Retrying 1 delivery" } });
-    const queued = (await jobs()).filter((job) => job.key === deadLetter);
+    const queued = (await jobs()).filter((job) => job.key === `delivery:${deadLetter}`);
     expect(queued).toEqual([
       expect.objectContaining({
         task_identifier: "customers.upsert",
@@ -243,6 +243,6 @@ describe("Retry", () => {
     ]);
     expect(answer.status).toBe(409);
     expect(answer.body.error).toBe("Nothing was retried: no selected delivery is a dead letter");
-    expect((await jobs()).map((job) => job.key)).not.toContain(deadLetter);
+    expect((await jobs()).map((job) => job.key)).not.toContain(`delivery:${deadLetter}`);
   });
 });

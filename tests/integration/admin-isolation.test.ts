@@ -210,8 +210,8 @@ describe("a shop's session", () => {
       [b.deadLetter]: "dead_letter",
     });
     const keys = (await jobs()).map((job) => job.key);
-    expect(keys).toContain(a.deadLetter);
-    expect(keys).not.toContain(b.deadLetter);
+    expect(keys).toContain(`delivery:${a.deadLetter}`);
+    expect(keys).not.toContain(`delivery:${b.deadLetter}`);
     await drainJobs();
   });
 

@@ -5,11 +5,12 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
+import { requestSync } from "../../app/lib/sync/request.server.ts";
 import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
 import * as webhooks from "../../app/routes/webhooks.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
 import { installShop, query, unsettledDeliveries } from "../support/db.ts";
-import { drainJobs } from "../support/jobs.ts";
+import { drainJobs, jobs } from "../support/jobs.ts";
 import { restCustomer } from "../support/payloads.ts";
 import { sendWebhook, type WebhookInput } from "../support/webhooks.ts";
 
@@ -82,5 +83,37 @@ describe("replayed headers", () => {
     expect(await query("SELECT state::text AS state FROM shops WHERE id = $1", [shopId])).toEqual([
       { state: "installed" },
     ]);
+  });
+
+  it("a webhook id that is another job's key does not replace that job", async () => {
+    const shop = "replay-job-key.myshopify.com";
+    const shopId = await installShop(shop);
+    await requestSync(pool, shopId, "full");
+    const syncKey = `sync-start:${shopId}:customers`;
+    expect((await jobs()).filter((job) => job.key === syncKey)).toMatchObject([
+      { task_identifier: "sync.start" },
+    ]);
+
+    expect(
+      await sendWebhook(app.url, {
+        topic: "customers/update",
+        shop,
+        payload: restCustomer(41, new Date().toISOString()),
+        webhookId: syncKey,
+      }),
+    ).toBe(200);
+    const queued = (await jobs()).filter((job) => job.key?.endsWith(syncKey));
+    expect(queued.map((job) => [job.key, job.task_identifier]).sort()).toEqual([
+      [`delivery:${syncKey}`, "customers.upsert"],
+      [syncKey, "sync.start"],
+    ]);
+    // The sync's jobs would talk to a Shopify that does not know this shop: they are removed
+    // (graphile-worker's public complete_jobs), and the delivery's job runs.
+    await query(
+      `SELECT graphile_worker.complete_jobs(ARRAY(
+         SELECT id FROM graphile_worker.jobs WHERE task_identifier = 'sync.start' AND key LIKE $1))`,
+      [`sync-start:${shopId}:%`],
+    );
+    await drainJobs();
   });
 });

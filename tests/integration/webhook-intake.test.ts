@@ -56,7 +56,7 @@ describe("POST /webhooks", () => {
       { id: "wh-1", topic: "customers/update", status: "received" },
     ]);
     expect(await jobs()).toMatchObject([
-      { task_identifier: "customers.upsert", key: "wh-1", attempts: 0 },
+      { task_identifier: "customers.upsert", key: "delivery:wh-1", attempts: 0 },
     ]);
   });
 
@@ -65,7 +65,7 @@ describe("POST /webhooks", () => {
     expect((await post(input)).status).toBe(200);
     expect((await post(input)).status).toBe(200);
     expect((await deliveries()).filter((d) => d.id === "wh-2")).toHaveLength(1);
-    expect((await jobs()).filter((j) => j.key === "wh-2")).toHaveLength(1);
+    expect((await jobs()).filter((j) => j.key === "delivery:wh-2")).toHaveLength(1);
   });
 
   it("records a topic Recur does not handle as ignored, with the reason, and queues nothing", async () => {
@@ -80,7 +80,7 @@ describe("POST /webhooks", () => {
       status: "ignored",
       last_error: "Recur does not handle the topic products/update",
     });
-    expect((await jobs()).filter((j) => j.key === "wh-3")).toEqual([]);
+    expect((await jobs()).filter((j) => j.key === "delivery:wh-3")).toEqual([]);
   });
 
   it("gives each of many deliveries arriving at once its own outcome (they are written in batches)", async () => {
@@ -116,9 +116,9 @@ describe("POST /webhooks", () => {
     expect(recorded.filter((d) => d.status === "received")).toHaveLength(40);
     expect(recorded.find((d) => d.id === "burst-ignored")?.status).toBe("ignored");
     expect(recorded.find((d) => d.id === "burst-unstorable")?.status).toBe("dead_letter");
-    const queued = (await jobs()).filter((job) => job.key?.startsWith("burst-"));
+    const queued = (await jobs()).filter((job) => job.key?.startsWith("delivery:burst-"));
     expect(queued.map((job) => job.key).sort()).toEqual(
-      Array.from({ length: 40 }, (_, n) => `burst-${n}`).sort(),
+      Array.from({ length: 40 }, (_, n) => `delivery:burst-${n}`).sort(),
     );
     expect(new Set(queued.map((job) => job.task_identifier))).toEqual(
       new Set(["customers.upsert"]),

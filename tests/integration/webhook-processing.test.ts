@@ -324,7 +324,7 @@ describe("failures", () => {
     expect(row?.last_error).toMatch(
       /^The customers\/update payload does not match Shopify's format: (?=.*updated_at: Invalid ISO datetime)(?=.*id: )/,
     );
-    expect((await jobs()).filter((j) => j.key === "schema-bad")).toEqual([]);
+    expect((await jobs()).filter((j) => j.key === "delivery:schema-bad")).toEqual([]);
   });
 
   it("a payload that fails every attempt ends a dead letter through the sweeper, with the last error", async () => {
@@ -335,7 +335,7 @@ describe("failures", () => {
       webhookId: "poison",
     });
     await drainJobs();
-    expect((await jobs()).find((j) => j.key === "poison")).toMatchObject({
+    expect((await jobs()).find((j) => j.key === "delivery:poison")).toMatchObject({
       attempts: 10,
       max_attempts: 10,
     });
@@ -349,6 +349,6 @@ describe("failures", () => {
     const row = (await deliveries()).find((d) => d.id === "poison");
     expect(row).toMatchObject({ status: "dead_letter", attempts: 10 });
     expect(row?.last_error).toMatch(/out of range for type integer/);
-    expect((await jobs()).filter((j) => j.key === "poison")).toEqual([]);
+    expect((await jobs()).filter((j) => j.key === "delivery:poison")).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { makeWorkerUtils, type WorkerUtils } from "graphile-worker";
 import type pg from "pg";
 import { enqueueJob } from "../../jobs/enqueue.server.ts";
 import { logger } from "../../logger.server.ts";
-import { DELIVERY_TASKS } from "../webhooks/topics.ts";
+import { DELIVERY_TASKS, deliveryIdOfJobKey } from "../webhooks/topics.ts";
 
 let utils: Promise<WorkerUtils> | undefined;
 function workerUtils(pool: pg.Pool): Promise<WorkerUtils> {
@@ -62,7 +62,10 @@ export async function deadLetterExhaustedJobs(pool: pg.Pool): Promise<number> {
          last_error = coalesce(j.last_error, d.last_error, 'The job used up its attempts')
      FROM unnest($1::text[], $2::text[]) AS j(key, last_error)
      WHERE d.id = j.key AND d.status IN ('received', 'processing')`,
-    [deliveryJobs.map((job) => job.key), deliveryJobs.map((job) => job.last_error)],
+    [
+      deliveryJobs.map((job) => deliveryIdOfJobKey(job.key!)),
+      deliveryJobs.map((job) => job.last_error),
+    ],
   );
   for (const job of jobs) {
     if (!deliveryJobs.includes(job) && !/^sync-/.test(job.key ?? "")) {

@@ -2,7 +2,7 @@
 import type pg from "pg";
 import { env } from "../../env.server.ts";
 import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
-import { TOPIC_TASKS, taskForTopic } from "../webhooks/topics.ts";
+import { deliveryJobKey, TOPIC_TASKS, taskForTopic } from "../webhooks/topics.ts";
 import { parseExactJson } from "./exact-json.ts";
 import type { ShopRow } from "./shops.server.ts";
 
@@ -169,7 +169,7 @@ export async function retryDeadLetters(
         client,
         taskForTopic(delivery.topic)!,
         { deliveryId: delivery.id },
-        { jobKey: delivery.id, maxAttempts: env.WEBHOOK_MAX_ATTEMPTS },
+        { jobKey: deliveryJobKey(delivery.id), maxAttempts: env.WEBHOOK_MAX_ATTEMPTS },
       );
     }
     await client.query("COMMIT");

@@ -17,7 +17,7 @@
  */
 import type pg from "pg";
 import { env } from "../../env.server.ts";
-import { taskForTopic } from "./topics.ts";
+import { DELIVERY_JOB_KEY_PREFIX, taskForTopic } from "./topics.ts";
 
 /** How far after its receipt a delivery's X-Shopify-Triggered-At may be (SQL interval). */
 const TRIGGERED_AT_MARGIN = "interval '5 minutes'";
@@ -54,7 +54,7 @@ const RECORD_AND_QUEUE = `
   SELECT delivery.id,
          (SELECT job.id FROM graphile_worker.add_job(
             identifier := $9, payload := json_build_object('deliveryId', delivery.id),
-            job_key := delivery.id, max_attempts := $11, priority := $12) AS job
+            job_key := '${DELIVERY_JOB_KEY_PREFIX}' || delivery.id, max_attempts := $11, priority := $12) AS job
           WHERE $9::text IS NOT NULL) AS job_id
   FROM delivery`;
 
@@ -78,7 +78,7 @@ const RECORD_AND_QUEUE_MANY = `
     RETURNING id
   ),
   specs AS (
-    SELECT array_agg(ROW(i.task, json_build_object('deliveryId', d.id), NULL, NULL, $12::int, d.id,
+    SELECT array_agg(ROW(i.task, json_build_object('deliveryId', d.id), NULL, NULL, $12::int, '${DELIVERY_JOB_KEY_PREFIX}' || d.id,
                          i.priority, NULL)::graphile_worker.job_spec) AS specs
     FROM delivery d JOIN incoming i USING (id)
     WHERE i.task IS NOT NULL

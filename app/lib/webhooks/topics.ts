@@ -37,3 +37,14 @@ export const DELIVERY_TASKS = [...new Set(Object.values(TOPIC_TASKS))] as Delive
 export function taskForTopic(topic: string): DeliveryTaskName | undefined {
   return Object.hasOwn(TOPIC_TASKS, topic) ? TOPIC_TASKS[topic as Topic] : undefined;
 }
+
+/**
+ * The job key of a delivery's job: namespaced, so that no webhook id (a header, not covered by the
+ * HMAC) can name and replace another job, a sync's say.
+ */
+export const DELIVERY_JOB_KEY_PREFIX = "delivery:";
+export const deliveryJobKey = (deliveryId: string) => `${DELIVERY_JOB_KEY_PREFIX}${deliveryId}`;
+
+/** The delivery id in a delivery job's key (keys queued before the prefix are the id itself). */
+export const deliveryIdOfJobKey = (key: string) =>
+  key.startsWith(DELIVERY_JOB_KEY_PREFIX) ? key.slice(DELIVERY_JOB_KEY_PREFIX.length) : key;

@@ -11,6 +11,11 @@ import { installGlobals, type ServerBuild } from "@remix-run/node";
 import express from "express";
 import { pool } from "./app/db.server.ts";
 import { defaultFrameAncestors, limitRequestBodies } from "./app/lib/http/surface.server.ts";
+// Before the build loads: in the bundle, shopify-app-remix's Node adapter (an external import) is
+// evaluated before any of the app's own code, so the seam's APP_BRIDGE_URL must be set first, or
+// the pages the library renders itself (the session-token bounce page, exit-iframe) load App
+// Bridge from Shopify's CDN instead of the stand-in.
+import "./app/lib/shopify/standin-seam.server.ts";
 import { installQueueSchema } from "./app/lib/queue/schema.server.ts";
 import { flushLogs, logger } from "./app/logger.server.ts";
 

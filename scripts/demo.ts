@@ -78,8 +78,8 @@ try {
   ]);
   children.push(standIn);
   // The browser must see the admin and the app on one site (localhost), or it treats the app's
-  // frame as third-party and refuses it storage.
-  const standInUrl = standIn.url.replace("127.0.0.1", "localhost");
+  // frame as third-party and refuses it storage; the stand-in prints its admin URL the same way.
+  const standInUrl = standIn.browserUrl;
 
   const env = {
     // The demo is the one development process that may use the stand-in (app/env.server.ts).

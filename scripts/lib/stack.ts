@@ -123,6 +123,8 @@ export async function buildIfStale(): Promise<void> {
 
 export interface StandInProcess extends Child {
   url: string;
+  /** The URL a browser opens it at (one site with the app): see tests/shopify-standin/main.ts. */
+  browserUrl: string;
 }
 
 /** Starts tests/shopify-standin/main.ts and waits for its STANDIN_READY line. */
@@ -130,23 +132,23 @@ export async function startStandInProcess(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<StandInProcess> {
-  let resolveReady: (url: string) => void;
-  const ready = new Promise<string>((resolve) => (resolveReady = resolve));
+  type Ready = { url: string; browserUrl: string };
+  let resolveReady: (ready: Ready) => void;
+  const ready = new Promise<Ready>((resolve) => (resolveReady = resolve));
   const child = startChild({
     name: "shopify",
     args: [path.join(PROJECT_ROOT, "tests", "shopify-standin", "main.ts"), ...args],
     env,
     onLine: (line) => {
-      if (line.startsWith("STANDIN_READY "))
-        resolveReady((JSON.parse(line.slice(14)) as { url: string }).url);
+      if (line.startsWith("STANDIN_READY ")) resolveReady(JSON.parse(line.slice(14)) as Ready);
       else process.stdout.write(`[shopify] ${line}\n`);
     },
   });
-  const url = await Promise.race([
+  const { url, browserUrl } = await Promise.race([
     ready,
     child.exited.then((code) => {
       throw new Error(`The Shopify stand-in exited (${code}) before it was ready`);
     }),
   ]);
-  return { ...child, url };
+  return { ...child, url, browserUrl };
 }

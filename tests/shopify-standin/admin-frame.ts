@@ -61,6 +61,14 @@ export function appFrameUrl(input: AdminFrameInput): string {
   return url.href;
 }
 
+/**
+ * The pages' icon, inline: without one a browser asks for /favicon.ico on every load, and the
+ * stand-in's 404 for it is an error in the console of every admin page.
+ */
+export const FAVICON = `<link rel="icon" href="data:image/svg+xml,${encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="4" fill="#2db167"/></svg>',
+)}">`;
+
 function json(value: unknown): string {
   return JSON.stringify(value).replaceAll("<", "\\u003c");
 }
@@ -117,6 +125,7 @@ function chrome(shop: Shop, title: string, nav: string, main: string, tail = "")
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
+${FAVICON}
 <style>${STYLE}</style>
 </head>
 <body>

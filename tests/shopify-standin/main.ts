@@ -1,7 +1,7 @@
 // The stand-in as its own process:
 //   node tests/shopify-standin/main.ts --app-url http://localhost:3000 --api-key KEY --api-secret SECRET \
 //     --shop acme:1000:3000 --shop globex:200:600:EUR --install
-// Prints its URL and each shop's admin-frame URL, then a machine-readable STANDIN_READY line;
+// Prints its URL and each shop's admin-frame URL (as a browser must open it), then a machine-readable STANDIN_READY line;
 // exits cleanly on SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
 import { startShopifyStandIn } from "./index.ts";
@@ -117,17 +117,31 @@ const standIn = await startShopifyStandIn({
 const seeded = [];
 for (const shop of shops) seeded.push(await standIn.seedShop(shop));
 
+// The URL to open in a browser. The admin and the app must be one site (or the browser treats the
+// app's frame as third-party and refuses it storage), and the app's frame policy names the admin's
+// origin as given to it: with an app on localhost, a stand-in listening on a loopback address is
+// opened as localhost too; its 127.0.0.1 URL would be refused the frame.
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const listening = new URL(standIn.url);
+const appHost = new URL(appUrl).hostname;
+const browserUrl =
+  LOOPBACK.has(listening.hostname) && LOOPBACK.has(appHost)
+    ? standIn.url.replace(listening.hostname, appHost)
+    : standIn.url;
+
 const lines = [`Shopify stand-in listening on ${standIn.url} (app ${appUrl})`];
 for (const s of seeded) {
   lines.push(
     `  ${s.shop}  ${s.name} (${s.currencyCode}): ${s.customers} customers, ${s.orders} orders`,
   );
-  lines.push(`    admin: ${s.adminUrl}`);
+  lines.push(`    admin: ${s.adminUrl.replace(standIn.url, browserUrl)}`);
   if (s.accessToken) lines.push(`    offline access token: ${s.accessToken}`);
 }
 lines.push(`  control API: ${standIn.url}/_standin/…  (see tests/shopify-standin/README.md)`);
 process.stdout.write(`${lines.join("\n")}\n`);
-process.stdout.write(`STANDIN_READY ${JSON.stringify({ url: standIn.url, shops: seeded })}\n`);
+process.stdout.write(
+  `STANDIN_READY ${JSON.stringify({ url: standIn.url, browserUrl, shops: seeded })}\n`,
+);
 
 let closing = false;
 async function shutdown(signal: string) {

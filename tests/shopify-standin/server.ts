@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import { handleAccessToken, handleGraphQL } from "./admin-api.ts";
 import type { AdminApiDeps } from "./admin-api.ts";
-import { adminFramePage, adminPlaceholderPage, newAdminSessionId } from "./admin-frame.ts";
+import { FAVICON, adminFramePage, adminPlaceholderPage, newAdminSessionId } from "./admin-frame.ts";
 import { DEFAULT_USER } from "./auth.ts";
 import { handleControl } from "./control.ts";
 import { HttpError, escapeHtml, readJson, requestHost, sendJson, sendText } from "./http-util.ts";
@@ -42,7 +42,7 @@ function indexPage(standIn: StandIn): string {
         `<li><a href="${escapeHtml(s.adminUrl)}">${escapeHtml(s.name)}</a> <code>${escapeHtml(s.shop)}</code> — ${s.customers} customers, ${s.orders} orders, ${escapeHtml(s.currencyCode)}${s.installed ? "" : " (app not installed yet)"}</li>`,
     )
     .join("\n");
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shopify stand-in</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shopify stand-in</title>${FAVICON}
 <style>body{font:15px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,sans-serif;margin:40px;color:#303030}code{color:#616161}</style>
 </head><body><h1>Shopify stand-in</h1><p>App: <code>${escapeHtml(standIn.options.appUrl)}</code></p>
 <ul>${rows || "<li>No shops yet (POST /_standin/shops).</li>"}</ul></body></html>`;

@@ -134,6 +134,8 @@ export async function readBulkOperation(run: SyncRunRow): Promise<BulkOperation 
 /**
  * Ends a run whose bulk operation Shopify does not know. Asking again cannot help (Shopify will not
  * come to know it), and the running run would keep every later sync of its entity from starting.
+ * A new run of the same kind and entity is queued in its place: its bulk operation is one Shopify
+ * has just started, so this cannot go round in a loop unless Shopify keeps forgetting them.
  */
 export async function endUnknownRun(db: Queryable, run: SyncRunRow): Promise<Observation> {
   const ended = await finishRun(db, run.id, {
@@ -141,12 +143,18 @@ export async function endUnknownRun(db: Queryable, run: SyncRunRow): Promise<Obs
     errorCode: "UNKNOWN_BULK_OPERATION",
     errorMessage:
       `Shopify does not know ${run.bulkOperationId} (it no longer has it, or it belongs to ` +
-      `another store); start a new sync`,
+      `another store); a new sync was started in its place`,
   });
   if (ended) {
     logger.warn(
       { shop: run.shopDomain, syncRunId: run.id, bulkOperationId: run.bulkOperationId },
-      "Shopify does not know the sync run's bulk operation; the run ended failed",
+      "Shopify does not know the sync run's bulk operation; the run ended failed and starts again",
+    );
+    await enqueueJob(
+      db,
+      "sync.start",
+      { shopId: run.shopId, kind: run.kind, entity: run.entity },
+      { jobKey: `sync-start:${run.shopId}:${run.entity}`, maxAttempts: 3 },
     );
   }
   return ended ? "unknown to Shopify" : "already settled";

@@ -5,6 +5,27 @@ import { pool } from "./app/db.server.ts";
 import { flushLogs, logger } from "./app/logger.server.ts";
 import { startWorker } from "./app/worker.server.ts";
 
+const LOCAL_QUEUE_RETURN_FAILED =
+  /^Error occurred whilst returning jobs from local queue to database queue\b/;
+
+/**
+ * graphile-worker 0.18's local queue, when PostgreSQL goes away while its pool is shutting down,
+ * tries to return its fetched jobs after the queue was released; the retry it cannot register
+ * rejects with nobody listening ("Error occurred whilst returning jobs from local queue to database
+ * queue"), and Node would end the process (found by the chaos run). The pool is already stopping:
+ * startWorker replaces it and releases its jobs (app/worker.server.ts), so that one rejection is
+ * logged and the process goes on. Any other unhandled rejection still ends it.
+ */
+process.on("unhandledRejection", (reason) => {
+  if (reason instanceof Error && LOCAL_QUEUE_RETURN_FAILED.test(reason.message)) {
+    logger.error({ err: reason }, "graphile-worker could not return a stopped pool's jobs");
+    return;
+  }
+  logger.fatal({ err: reason }, "unhandled rejection: stopping the worker");
+  flushLogs();
+  process.exit(1);
+});
+
 const worker = await startWorker();
 let stopping = false;
 

@@ -4,8 +4,13 @@
  * fulfillment_status. A REST value that cannot tell several GraphQL values apart (null: unfulfilled,
  * on hold, scheduled, ...) never overwrites a stored value it may stand for.
  */
+import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
+import {
+  ORDER_DISPLAY_FULFILLMENT_STATUS,
+  restFulfillmentStatus,
+} from "../../app/lib/store/shopify-enums.server.ts";
 import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
 import { ingestBulkResult } from "../../app/lib/sync/ingest.server.ts";
 import * as webhooks from "../../app/routes/webhooks.ts";
@@ -88,7 +93,7 @@ async function bulkSync(id: number, updatedAt: string, displayFulfillmentStatus:
   }
 }
 
-async function stored(id: number) {
+async function storedOrder(id: number) {
   const rows = await query<{ fulfillment_status: string | null; shopify_updated_at: Date }>(
     "SELECT fulfillment_status, shopify_updated_at FROM orders WHERE shop_id = $1 AND shopify_id = $2",
     [shopId, id],
@@ -102,19 +107,19 @@ describe("an on-hold order seen alternately by webhook and bulk sync", () => {
     await bulkSync(1001, at(1), "ON_HOLD");
     for (let round = 0; round < 3; round++) {
       await webhook(1001, at(1), null);
-      expect((await stored(1001)).fulfillment_status).toBe("ON_HOLD");
+      expect((await storedOrder(1001)).fulfillment_status).toBe("ON_HOLD");
       await bulkSync(1001, at(1), "ON_HOLD");
-      expect((await stored(1001)).fulfillment_status).toBe("ON_HOLD");
+      expect((await storedOrder(1001)).fulfillment_status).toBe("ON_HOLD");
     }
 
     // Webhook first: REST null is all it knows, until the sync says more.
     await webhook(1002, at(1), null);
-    expect((await stored(1002)).fulfillment_status).toBe("UNFULFILLED");
+    expect((await storedOrder(1002)).fulfillment_status).toBe("UNFULFILLED");
     for (let round = 0; round < 3; round++) {
       await bulkSync(1002, at(1), "ON_HOLD");
-      expect((await stored(1002)).fulfillment_status).toBe("ON_HOLD");
+      expect((await storedOrder(1002)).fulfillment_status).toBe("ON_HOLD");
       await webhook(1002, at(1), null);
-      expect((await stored(1002)).fulfillment_status).toBe("ON_HOLD");
+      expect((await storedOrder(1002)).fulfillment_status).toBe("ON_HOLD");
     }
   });
 
@@ -128,7 +133,7 @@ describe("an on-hold order seen alternately by webhook and bulk sync", () => {
     ] as const) {
       await bulkSync(id, at(1), status);
       await webhook(id, at(2), null);
-      expect(await stored(id)).toEqual({
+      expect(await storedOrder(id)).toEqual({
         fulfillment_status: status,
         shopify_updated_at: new Date(at(2)),
       });
@@ -139,25 +144,25 @@ describe("an on-hold order seen alternately by webhook and bulk sync", () => {
     // Fulfilled, then its fulfillment cancelled: REST null cannot be FULFILLED.
     await bulkSync(1201, at(1), "FULFILLED");
     await webhook(1201, at(2), null);
-    expect((await stored(1201)).fulfillment_status).toBe("UNFULFILLED");
+    expect((await storedOrder(1201)).fulfillment_status).toBe("UNFULFILLED");
 
     // On hold, then fulfilled: exact.
     await bulkSync(1202, at(1), "ON_HOLD");
     await webhook(1202, at(2), "fulfilled");
-    expect((await stored(1202)).fulfillment_status).toBe("FULFILLED");
+    expect((await storedOrder(1202)).fulfillment_status).toBe("FULFILLED");
 
     // Partially fulfilled with the rest on hold stays ON_HOLD; unfulfilled becomes partial.
     await bulkSync(1203, at(1), "ON_HOLD");
     await webhook(1203, at(2), "partial");
-    expect((await stored(1203)).fulfillment_status).toBe("ON_HOLD");
+    expect((await storedOrder(1203)).fulfillment_status).toBe("ON_HOLD");
     await bulkSync(1204, at(1), "UNFULFILLED");
     await webhook(1204, at(2), "partial");
-    expect((await stored(1204)).fulfillment_status).toBe("PARTIALLY_FULFILLED");
+    expect((await storedOrder(1204)).fulfillment_status).toBe("PARTIALLY_FULFILLED");
 
     // A bulk sync is exact: of the same version, its UNFULFILLED replaces ON_HOLD.
     await bulkSync(1205, at(1), "ON_HOLD");
     await bulkSync(1205, at(1), "UNFULFILLED");
-    expect((await stored(1205)).fulfillment_status).toBe("UNFULFILLED");
+    expect((await storedOrder(1205)).fulfillment_status).toBe("UNFULFILLED");
   });
 
   it("REST values map onto GraphQL's; pending (test bodies) reads as nothing fulfilled", async () => {
@@ -172,7 +177,29 @@ describe("an on-hold order seen alternately by webhook and bulk sync", () => {
     for (const [rest, graphql] of cases) {
       id += 1;
       await webhook(id, at(1), rest);
-      expect((await stored(id)).fulfillment_status, String(rest)).toBe(graphql);
+      expect((await storedOrder(id)).fulfillment_status, String(rest)).toBe(graphql);
     }
+  });
+});
+
+describe("property: a REST value never overwrites a stored status it may stand for", () => {
+  it("for any stored GraphQL status and any REST value of the same or a newer version", async () => {
+    let id = 2000;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...ORDER_DISPLAY_FULFILLMENT_STATUS),
+        fc.constantFrom(null, "pending", "partial", "fulfilled", "restocked"),
+        fc.boolean(),
+        async (stored, rest, newer) => {
+          id += 1;
+          await bulkSync(id, at(1), stored);
+          await webhook(id, newer ? at(2) : at(1), rest);
+          const { status, alsoMeans } = restFulfillmentStatus(rest);
+          const expected = stored === status || alsoMeans.includes(stored) ? stored : status;
+          expect((await storedOrder(id)).fulfillment_status).toBe(expected);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

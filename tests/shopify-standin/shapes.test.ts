@@ -199,3 +199,29 @@ describe("Shopify's real shapes", () => {
     expect(BigInt(String(shop.id))).toBeGreaterThan(2n ** 53n);
   });
 });
+
+describe("the control API", () => {
+  it("sets and reads a shop's shapes, idOffset as a decimal string, and refuses a bad offset", async () => {
+    const url = `${standIn.url}/_standin/shops/plain/payload-shapes`;
+    const put = (body: unknown) =>
+      fetch(url, {
+        method: "PUT",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    try {
+      const set = await put({ idOffset: "18446744073709551615", shopifyJson: true });
+      expect(set.status).toBe(422);
+      const ok = await put({ idOffset: "9007199254740993", approvedFields: ["email"] });
+      expect(ok.status).toBe(200);
+      expect(await (await fetch(url)).json()).toEqual({
+        idOffset: "9007199254740993",
+        approvedFields: ["email"],
+      });
+      expect(standIn.getPayloadShapes("plain").idOffset).toBe(9007199254740993n);
+      expect((await put({ idOffset: 5 })).status).toBe(422);
+    } finally {
+      standIn.setPayloadShapes("plain", {});
+    }
+  });
+});

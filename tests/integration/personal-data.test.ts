@@ -160,6 +160,17 @@ describe("customers/redact", () => {
     await requestData(shop, person, orderIds);
     expect(await query("SELECT 1 FROM customer_rfm WHERE shop_id = $1", [shopId])).toHaveLength(1);
 
+    // Two deliveries still waiting: one for its job, one for a retry after a failed attempt.
+    for (const [id, status] of [
+      ["waiting-for-job", "received"],
+      ["waiting-for-retry", "processing"],
+    ]) {
+      await query(
+        `INSERT INTO webhook_deliveries (id, topic, shop_domain, api_version, payload, status, attempts)
+         VALUES ($1, 'customers/update', $2, '2026-10', $3, $4::delivery_status, $5)`,
+        [id, shop, JSON.stringify(customer(at(-10_000))), status, status === "received" ? 0 : 1],
+      );
+    }
     await deliver({
       topic: "customers/redact",
       shop,
@@ -171,6 +182,25 @@ describe("customers/redact", () => {
       },
     });
     expect(await wherePersonIsStored(person)).toEqual([]);
+    expect(
+      await query(
+        `SELECT id, status::text, last_error FROM webhook_deliveries
+         WHERE id IN ('waiting-for-job', 'waiting-for-retry') ORDER BY id`,
+      ),
+    ).toEqual(
+      ["waiting-for-job", "waiting-for-retry"].map((id) => ({
+        id,
+        status: "ignored",
+        last_error:
+          "The customer's data was erased (customers/redact) before this delivery was processed",
+      })),
+    );
+    expect(
+      await query(
+        "SELECT status::text FROM webhook_deliveries WHERE shop_domain = $1 AND topic = 'customers/redact'",
+        [shop],
+      ),
+    ).toEqual([{ status: "processed" }]);
     // Tags and the tag clock went with the personal fields; ids, times and figures stay.
     expect(
       await query(

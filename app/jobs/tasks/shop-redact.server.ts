@@ -13,7 +13,7 @@ export const shopRedact = defineDeliveryTask("compliance.shop-redact", {
     if (mismatch) return mismatch;
     // Shopify sends shop/redact 48 hours after the uninstall; a merchant who reinstalled Recur
     // meanwhile (or after the request was sent) is using the data again: the request is ignored,
-    // with the reason (docs/decisions/038).
+    // with the reason (docs/decisions/037).
     const requestedAt = delivery.triggeredAt ?? delivery.receivedAt;
     if (shop.state === "installed" || shop.installedAt > requestedAt) {
       return {

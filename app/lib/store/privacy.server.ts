@@ -174,8 +174,9 @@ export async function redactCustomer(
   );
   // Every stored payload naming the customer or the orders loses its personal content; deliveries
   // still waiting for their job (or for a retry: a running one holds its row until it settles)
-  // are settled here. A delivery that settles later is
-  // scrubbed as it settles (the webhook_deliveries_scrub_erased trigger).
+  // are settled here. A delivery that settles later is scrubbed as it settles (the
+  // webhook_deliveries_scrub_erased trigger). The customer row is locked first, as a delivery's
+  // task locks it: a task writing this customer meanwhile waits, then sees the erasure.
   await db.query(
     `UPDATE webhook_deliveries d
      SET payload = recur_payload_without_personal_data(d.payload), personal_data_removed_at = now(),

@@ -33,6 +33,9 @@ const libraryLogger = {
   },
 };
 
+/** The one session storage (the library's, and Recur's own refresh of offline tokens). */
+export const sessionCache = new CachedSessionStorage(new PrismaSessionStorage(prisma));
+
 const shopify = shopifyApp({
   apiKey: env.SHOPIFY_API_KEY,
   apiSecretKey: env.SHOPIFY_API_SECRET,
@@ -40,7 +43,7 @@ const shopify = shopifyApp({
   scopes: env.SCOPES,
   appUrl: env.SHOPIFY_APP_URL,
   authPathPrefix: "/auth",
-  sessionStorage: new CachedSessionStorage(new PrismaSessionStorage(prisma)),
+  sessionStorage: sessionCache,
   distribution: AppDistribution.AppStore,
   future: {
     unstable_newEmbeddedAuthStrategy: true,
@@ -78,6 +81,17 @@ const webhookApi = shopifyApi({
   _logDisabledFutureFlags: false,
 });
 export const validateWebhook = webhookApi.webhooks.validate;
+
+/**
+ * Recur refreshes expiring offline tokens itself, single-flight across processes, before
+ * `unauthenticated.admin` would (app/lib/shopify/offline-token.server.ts).
+ */
+export const offlineTokens = {
+  pool,
+  storage: sessionCache,
+  offlineId: (shop: string) => webhookApi.session.getOfflineId(shop),
+  refresh: (params: { shop: string; refreshToken: string }) => webhookApi.auth.refreshToken(params),
+};
 
 export default shopify;
 export { appBridgeUrl };

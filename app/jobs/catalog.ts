@@ -40,6 +40,7 @@ export const taskCatalog = {
   // Run by cron.
   sweeper: z.object({}).passthrough(),
   reconcile: z.object({}).passthrough(),
+  retention: z.object({}).passthrough(),
 } as const;
 
 export type TaskName = keyof typeof taskCatalog;

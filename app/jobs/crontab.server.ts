@@ -17,4 +17,11 @@ export const cronItems: ParsedCronItem[] = parseCronItems([
     identifier: "reconcile",
     options: { backfillPeriod: 0, maxAttempts: 3 },
   },
+  // Personal content of settled deliveries past DELIVERY_RETENTION_DAYS (docs/decisions/037).
+  {
+    task: "retention",
+    match: "17 * * * *",
+    identifier: "retention",
+    options: { backfillPeriod: 0, maxAttempts: 3 },
+  },
 ]);

@@ -14,6 +14,7 @@ import { customersCreate, customersUpsert } from "./tasks/customers-upsert.serve
 import { ordersDelete } from "./tasks/orders-delete.server.ts";
 import { ordersUpsert } from "./tasks/orders-upsert.server.ts";
 import { reconcile } from "./tasks/reconcile.server.ts";
+import { retention } from "./tasks/retention.server.ts";
 import { rfmRescoreCustomer, rfmScoreShop } from "./tasks/rfm.server.ts";
 import { shopRedact } from "./tasks/shop-redact.server.ts";
 import { sweeper } from "./tasks/sweeper.server.ts";
@@ -42,6 +43,7 @@ const definitions = [
   rfmRescoreCustomer,
   sweeper,
   reconcile,
+  retention,
 ] satisfies TaskDefinition<TaskName>[];
 
 export const taskList: TaskList = Object.fromEntries(

@@ -18,6 +18,9 @@ const migrationsDir = path.join(PROJECT_ROOT, "prisma", "migrations");
 const ONLY_IN_MIGRATIONS = [
   `index CREATE UNIQUE INDEX sync_runs_one_running_per_shop_entity ON public.sync_runs USING btree (shop_id, entity) WHERE (status = 'running'::sync_run_status)`,
   `index CREATE UNIQUE INDEX webhook_deliveries_one_processed_per_event ON public.webhook_deliveries USING btree (shop_domain, event_id) WHERE ((status = 'processed'::delivery_status) AND (event_id IS NOT NULL))`,
+  `index CREATE INDEX customers_redacted_idx ON public.customers USING btree (shop_id) WHERE (redacted_at IS NOT NULL)`,
+  `index CREATE INDEX orders_redacted_idx ON public.orders USING btree (shop_id) WHERE (redacted_at IS NOT NULL)`,
+  `index CREATE INDEX webhook_deliveries_retention_idx ON public.webhook_deliveries USING btree (COALESCE(processed_at, received_at)) WHERE ((personal_data_removed_at IS NULL) AND (status <> ALL (ARRAY['received'::delivery_status, 'processing'::delivery_status, 'dead_letter'::delivery_status])))`,
 ];
 
 const scratch: string[] = [];

@@ -11,7 +11,7 @@ export const customersRedact = defineDeliveryTask("compliance.customers-redact",
     if (!shop) return noData(delivery.shopDomain);
     const mismatch = otherShop(payload, delivery);
     if (mismatch) return mismatch;
-    await redactCustomer(client, shop, payload.customer.id, payload.orders_to_redact);
+    await redactCustomer(client, shop, payload.customer.id, payload.orders_to_redact, delivery.id);
     return { status: "processed" };
   },
 });

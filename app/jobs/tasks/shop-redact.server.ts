@@ -11,11 +11,14 @@ export const shopRedact = defineDeliveryTask("compliance.shop-redact", {
     if (!shop) return noData(delivery.shopDomain);
     const mismatch = otherShop(payload, delivery);
     if (mismatch) return mismatch;
+    // Shopify sends shop/redact 48 hours after the uninstall; a merchant who reinstalled Recur
+    // meanwhile (or after the request was sent) is using the data again: the request is ignored,
+    // with the reason (docs/decisions/037).
     const requestedAt = delivery.triggeredAt ?? delivery.receivedAt;
-    if (shop.state === "installed" && shop.installedAt > requestedAt) {
+    if (shop.state === "installed" || shop.installedAt > requestedAt) {
       return {
         status: "ignored",
-        reason: `${shop.domain} installed Recur again after this request was sent`,
+        reason: `${shop.domain} installed Recur again (${shop.installedAt.toISOString()}) after its uninstall; shop/redact of ${requestedAt.toISOString()} not applied`,
       };
     }
     await redactShop(client, shop, delivery.id);

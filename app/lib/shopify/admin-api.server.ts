@@ -12,7 +12,8 @@ import {
   HttpThrottlingError,
 } from "@shopify/shopify-api";
 import { logger } from "../../logger.server.ts";
-import { unauthenticated } from "../../shopify.server.ts";
+import { offlineTokens, unauthenticated } from "../../shopify.server.ts";
+import { ensureFreshOfflineToken } from "./offline-token.server.ts";
 
 export interface ThrottleStatus {
   maximumAvailable: number;
@@ -66,8 +67,21 @@ function isTransient(error: unknown): boolean {
   );
 }
 
+/**
+ * The shop's Admin API. An offline token about to expire is refreshed first, once across processes
+ * (offline-token.server.ts); a refresh Shopify refuses is a TokenRefreshError saying why.
+ */
 export async function adminApiFor(shop: string): Promise<AdminApi> {
-  const { admin } = await unauthenticated.admin(shop);
+  await ensureFreshOfflineToken(shop, offlineTokens);
+  const { admin } = await unauthenticated.admin(shop).catch((error: unknown) => {
+    // shopify-app-remix throws a bare Response when its own refresh fails.
+    if (error instanceof Response) {
+      throw new AdminApiError(
+        `Could not get an access token for ${shop}: shopify-app-remix answered HTTP ${error.status}`,
+      );
+    }
+    throw error;
+  });
   const log = logger.child({ shop });
   return {
     shop,

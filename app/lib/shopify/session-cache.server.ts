@@ -48,6 +48,14 @@ export class CachedSessionStorage implements SessionStorage {
     return copy(await load);
   }
 
+  /** Loads the stored session, bypassing and then updating the memory (offline-token.server.ts). */
+  async reload(id: string): Promise<Session | undefined> {
+    this.loading.delete(id);
+    const session = await this.inner.loadSession(id);
+    this.remember(id, session);
+    return copy(session);
+  }
+
   async storeSession(session: Session): Promise<boolean> {
     this.loading.delete(session.id);
     const stored = await this.inner.storeSession(session);

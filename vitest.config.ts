@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { e2eProject, integrationProject } from "./tests/setup/projects.ts";
+import { e2eProject, integrationProject, unitProject } from "./tests/setup/projects.ts";
 
 export default defineConfig({
   test: {
@@ -11,6 +11,8 @@ export default defineConfig({
     // A skipped or focused test is a test that does not run: refuse both (the canary proves it).
     allowOnly: false,
     projects: [
+      // Pure modules, tested beside their code, and the repository's conventions: nothing started.
+      unitProject("unit", ["app/**/*.test.ts", "tests/repository/**/*.test.ts"]),
       {
         test: {
           name: "shopify-standin",

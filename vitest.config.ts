@@ -8,6 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     maxWorkers: 2,
     reporters: ["default", "./tests/setup/no-skipped-tests.ts"],
+    // Snapshots (the guarded upsert's SQL) are written only by `-u`: a missing one fails.
+    update: "none",
     // A skipped or focused test is a test that does not run: refuse both (the canary proves it).
     allowOnly: false,
     projects: [

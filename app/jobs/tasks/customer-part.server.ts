@@ -13,7 +13,7 @@ import {
   OLDER_THAN_STORED,
   olderThanStored,
   type IncomingVersion,
-} from "../../lib/store/stale.server.ts";
+} from "../../lib/store/guarded-upsert/stale.server.ts";
 import type { DeliveryTaskName } from "../../lib/webhooks/topics.ts";
 import { defineDeliveryTask } from "./delivery-task.server.ts";
 

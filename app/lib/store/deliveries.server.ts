@@ -70,7 +70,7 @@ export async function startProcessing(
 export type DeliveryOutcome =
   | { status: "processed" }
   | { status: "ignored"; reason: string }
-  /** A stale message: older than what is stored, so nothing was written (stale.server.ts). */
+  /** A stale message: older than what is stored, so nothing was written (guarded-upsert/stale.server.ts). */
   | { status: "skipped"; reason: string };
 
 /**

@@ -5,7 +5,7 @@
  * `processed` (docs/decisions/039). A message that wrote nothing because it was identical to what
  * is stored (a replay, or a sync that got there first) is not stale: it stays `processed`.
  */
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../../jobs/enqueue.server.ts";
 
 /** The reason a stale delivery is settled `skipped` with. */
 export const OLDER_THAN_STORED = "older than stored";
@@ -32,12 +32,11 @@ export async function olderThanStored(
   versions: IncomingVersion[],
 ): Promise<boolean> {
   if (versions.length === 0) return false;
-  const older = versions.map(
-    ({ column }, i) =>
-      `(deleted_at >= $${i + 3}::timestamptz OR ${column} > $${i + 3}::timestamptz)`,
-  );
   const { rows } = await db.query<{ older: boolean | null }>(
-    `SELECT ${older.join(" AND ")} AS older FROM ${table} WHERE shop_id = $1 AND shopify_id = $2`,
+    olderThanStoredSql(
+      table,
+      versions.map((version) => version.column),
+    ),
     [shopId, shopifyId, ...versions.map((version) => version.at)],
   );
   return rows[0]?.older === true;
@@ -54,10 +53,27 @@ export async function deletionOlderThanStored(
   shopifyId: string,
   deletedAt: Date,
 ): Promise<boolean> {
-  const { rows } = await db.query<{ older: boolean | null }>(
-    `SELECT shopify_updated_at > $3 OR deleted_at > $3 AS older
-     FROM ${table} WHERE shop_id = $1 AND shopify_id = $2`,
-    [shopId, shopifyId, deletedAt],
-  );
+  const { rows } = await db.query<{ older: boolean | null }>(deletionOlderThanStoredSql(table), [
+    shopId,
+    shopifyId,
+    deletedAt,
+  ]);
   return rows[0]?.older === true;
+}
+
+/** Row $2 of shop $1: whether it holds, for each column, a newer version than $3, $4, ... */
+export function olderThanStoredSql(
+  table: "customers" | "orders",
+  columns: VersionColumn[],
+): string {
+  const older = columns.map(
+    (column, i) => `(deleted_at >= $${i + 3}::timestamptz OR ${column} > $${i + 3}::timestamptz)`,
+  );
+  return `SELECT ${older.join(" AND ")} AS older FROM ${table} WHERE shop_id = $1 AND shopify_id = $2`;
+}
+
+/** Row $2 of shop $1: whether it holds a version, or a deletion, after the deletion at $3. */
+export function deletionOlderThanStoredSql(table: "customers" | "orders"): string {
+  return `SELECT shopify_updated_at > $3 OR deleted_at > $3 AS older
+     FROM ${table} WHERE shop_id = $1 AND shopify_id = $2`;
 }

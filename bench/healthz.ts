@@ -2,8 +2,8 @@
  * /healthz under load with a long job queue: the built app (server.ts) in production mode, a queue
  * of BENCH_JOBS (200,000) jobs, BENCH_SECONDS (10) s of GET /healthz from 16 connections. Next to
  * it, the queue's aggregate alone, timed in the same run: what every call ran before /healthz
- * computed the figures at most every 5 s (before that change this benchmark measured 17.5 answers/s
- * and a p99 of 1,239 ms; docs/operations.md).
+ * computed the figures at most every 5 s (what this benchmark measured before that change is in
+ * docs/operations.md and docs/decisions/021).
  */
 import autocannon from "autocannon";
 import pg from "pg";

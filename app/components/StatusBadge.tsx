@@ -13,6 +13,7 @@ const DELIVERY: Record<string, { tone: Tone; label: string }> = {
   received: { tone: "attention", label: "Waiting" },
   processing: { tone: "info", label: "Processing" },
   processed: { tone: "success", label: "Processed" },
+  skipped: { tone: undefined, label: "Skipped" },
   ignored: { tone: undefined, label: "Ignored" },
   dead_letter: { tone: "critical", label: "Dead letter" },
 };

@@ -374,6 +374,11 @@ export default function Overview() {
                     testId="dead-letters-24h"
                   />
                   <Stat label="Ignored" value={formatCount(data.health.ignored)} />
+                  <Stat
+                    label="Skipped, older than stored"
+                    value={formatCount(data.health.skipped)}
+                    testId="skipped-24h"
+                  />
                   <Stat label="Median delay" value={delay(data.health.medianDelaySeconds)} />
                   <Stat label="95th percentile delay" value={delay(data.health.p95DelaySeconds)} />
                 </InlineGrid>

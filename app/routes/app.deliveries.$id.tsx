@@ -57,6 +57,8 @@ export const action = async ({ request, params: raw }: ActionFunctionArgs) => {
 
 export default function DeliveryPage() {
   const { delivery, payload } = useLoaderData<typeof loader>();
+  // Ignored and skipped deliveries carry a reason, not an error.
+  const settledWithReason = delivery.status === "ignored" || delivery.status === "skipped";
   const retry = useFetcher<typeof action>();
   const result = retry.data as ActionResult | undefined;
   useActionToast(result);
@@ -89,8 +91,14 @@ export default function DeliveryPage() {
             <ActionErrorBanner result={result} />
             {delivery.lastError && delivery.status !== "processed" ? (
               <Banner
-                tone={delivery.status === "ignored" ? "info" : "critical"}
-                title={delivery.status === "ignored" ? "Ignored" : "Last error"}
+                tone={settledWithReason ? "info" : "critical"}
+                title={
+                  delivery.status === "ignored"
+                    ? "Ignored"
+                    : delivery.status === "skipped"
+                      ? "Skipped"
+                      : "Last error"
+                }
               >
                 <p>{delivery.lastError}</p>
               </Banner>

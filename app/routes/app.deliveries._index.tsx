@@ -187,7 +187,11 @@ export default function Deliveries() {
                   <IndexTable.Cell>
                     <Text
                       as="span"
-                      tone={delivery.status === "ignored" ? "subdued" : "critical"}
+                      tone={
+                        delivery.status === "ignored" || delivery.status === "skipped"
+                          ? "subdued"
+                          : "critical"
+                      }
                       truncate
                     >
                       {delivery.status === "processed" ? "" : (delivery.lastError ?? "")}

@@ -5,6 +5,8 @@
  *
  * - a failing assertion (integration and e2e projects), a throwing hook and a skipped test each
  *   make the run exit non-zero;
+ * - under CI=true, a file snapshot that does not exist fails the run and is not written (the
+ *   guarded upsert's SQL snapshots rely on it), and the unit tier's control passes without a database;
  * - a program that starts the embedded PostgreSQL (as the chaos run, the benchmarks and the demo
  *   do) exits with the code it set;
  * - the passing control alone makes it exit 0 (the failures are the tests', not the setup's);
@@ -13,7 +15,7 @@
  * .ci/run calls it; `npm run test:canary` runs it by hand.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
 
@@ -33,6 +35,10 @@ interface Case {
   passes: boolean;
   /** Text the run's output must contain (what proves it failed for the intended reason). */
   says: RegExp;
+  /** Environment the run gets on top of this process's. */
+  env?: Record<string, string>;
+  /** A file (from the root) the run must not have created. */
+  mustNotCreate?: string;
 }
 
 const CASES: Case[] = [
@@ -68,6 +74,20 @@ const CASES: Case[] = [
     says: /a failed check: exit code 3/,
   },
   {
+    name: "under CI=true a missing file snapshot fails the run and is not written",
+    files: ["unit-missing-snapshot", "unit-passes"],
+    env: { CI: "true" },
+    passes: false,
+    says: /Snapshot `fails on purpose: a file snapshot that does not exist 1` mismatched/,
+    mustNotCreate: "tests/canary/snapshots/never-written.sql",
+  },
+  {
+    name: "the unit tier's passing control passes, with no database",
+    files: ["unit-passes"],
+    passes: true,
+    says: /1 passed/,
+  },
+  {
     name: "the passing control alone passes",
     files: ["integration-passes"],
     passes: true,
@@ -96,7 +116,7 @@ for (const c of CASES) {
   const run = spawnSync(process.execPath, args, {
     cwd: ROOT,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...c.env },
     // A run that never ends (a cluster holding its parent open) is as wrong as one that exits 0.
     timeout: 5 * 60_000,
   });
@@ -109,6 +129,9 @@ for (const c of CASES) {
       ? `it exited ${run.status}, not ${c.exitCode}`
       : "",
     c.says.test(output) ? "" : `its output does not say ${c.says}`,
+    c.mustNotCreate && existsSync(path.join(ROOT, c.mustNotCreate))
+      ? `it wrote ${c.mustNotCreate}`
+      : "",
     ...leftovers(run.pid).map(
       (dir) => `it left the embedded PostgreSQL's data directory .data/${dir}`,
     ),

@@ -3,7 +3,7 @@
  * of tests/canary/ through the same projects, global setup and per-file setup as the suite.
  */
 import { defineConfig } from "vitest/config";
-import { e2eProject, integrationProject } from "../setup/projects.ts";
+import { e2eProject, integrationProject, unitProject } from "../setup/projects.ts";
 
 export default defineConfig({
   root: `${import.meta.dirname}/../..`,
@@ -13,6 +13,7 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ["default", "./tests/setup/no-skipped-tests.ts"],
     projects: [
+      unitProject("canary-unit", ["tests/canary/unit-*.test.ts"]),
       integrationProject("canary-integration", ["tests/canary/integration-*.test.ts"]),
       e2eProject("canary-e2e", ["tests/canary/e2e-*.test.ts"]),
     ],

@@ -76,10 +76,10 @@ export async function judge(ctx: VerdictContext): Promise<Record<string, string 
   const byId = new Map(recorded.map((row) => [row.id, row]));
   const lost = answeredIds.filter((id) => !byId.has(id));
   const unsettled = recorded.filter(
-    (row) => !["processed", "ignored", "dead_letter"].includes(row.status),
+    (row) => !["processed", "skipped", "ignored", "dead_letter"].includes(row.status),
   );
   check(
-    "every delivery answered 2xx is processed, ignored or dead_letter",
+    "every delivery answered 2xx is processed, skipped, ignored or dead_letter",
     lost.length === 0 && unsettled.length === 0,
     lost.length || unsettled.length
       ? `${lost.length} answered 2xx but not recorded (${lost.slice(0, 5).join(", ")}); ${unsettled.length} unsettled (${unsettled
@@ -237,6 +237,7 @@ export async function judge(ctx: VerdictContext): Promise<Record<string, string 
   );
   const [statuses] = await query<{
     processed: number;
+    skipped: number;
     ignored: number;
     twins: number;
     dead: number;
@@ -244,6 +245,7 @@ export async function judge(ctx: VerdictContext): Promise<Record<string, string 
   }>(
     pool,
     `SELECT count(*) FILTER (WHERE status = 'processed')::int AS processed,
+            count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
             count(*) FILTER (WHERE status = 'ignored')::int AS ignored,
             count(*) FILTER (WHERE status = 'ignored' AND last_error LIKE 'Same event as delivery%')::int AS twins,
             count(*) FILTER (WHERE status = 'dead_letter')::int AS dead,
@@ -268,7 +270,8 @@ export async function judge(ctx: VerdictContext): Promise<Record<string, string 
     "accepted (distinct webhook ids recorded)": statuses!.total,
     "duplicates absorbed: same webhook id": answered.length - answeredIds.length,
     "duplicates absorbed: twin events ignored": statuses!.twins,
-    "processed / ignored / dead_letter": `${statuses!.processed} / ${statuses!.ignored} / ${statuses!.dead}`,
+    "processed / skipped / ignored / dead_letter": `${statuses!.processed} / ${statuses!.skipped} / ${statuses!.ignored} / ${statuses!.dead}`,
+    "stale deliveries skipped (older than stored)": statuses!.skipped,
     "dead letters": `${statuses!.dead} (${countBy(poison.map((p) => p.kind))})`,
     "rows differing before reconciliation": `${staleRows} (${countBy(causes.map((c) => c.cause)) || "none"})`,
     "rows repaired by reconciliation": `${reconcileRuns.reduce((sum, run) => sum + run.rows_written, 0)} (${reconcileRuns.map((r) => `${r.kind} ${r.entity} ${r.rows_written}`).join(", ")})`,

@@ -115,8 +115,8 @@ beforeAll(async () => {
   page.on("framenavigated", (frame) => {
     if (frame.name() === "app-iframe") frameLoads.push(new URL(frame.url()).pathname);
   });
-  // A production build of the app comes first: on a loaded 2-core machine it alone took more than
-  // the suite's two-minute hook limit once. A limit, not a timing: nothing here is measured.
+  // A production build of the app comes first: on a loaded 2-core machine it alone can outlast the
+  // suite's default hook limit. A limit, not a timing: nothing here is measured.
 }, 300_000);
 
 /** When a step fails: what the merchant saw, and the state of Recur and the stand-in behind it. */

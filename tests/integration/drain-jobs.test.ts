@@ -1,7 +1,7 @@
 // drainJobs (tests/support/jobs.ts) is what every deterministic job test stands on: when it
 // returns, each job it ran must be settled, never still locked with its attempt unrecorded. Each
 // case repeats, because the race it guards against (graphile-worker's runOnce resolving before
-// its last completeJob/failJob was written) lost about one run in ten.
+// its last completeJob/failJob was written) lost some runs (docs/decisions/024).
 import { describe, expect, it } from "vitest";
 import { query } from "../support/db.ts";
 import { drainJobs, jobs } from "../support/jobs.ts";

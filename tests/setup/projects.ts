@@ -1,9 +1,35 @@
 /**
- * The vitest projects that run against the real database, as functions of where their files are:
- * vitest.config.ts uses them for the suite, tests/canary/vitest.config.ts for the canary, so the
- * canary goes through exactly the global setup and per-file setup the suite does.
+ * The suite's vitest projects, as functions of where their files are: vitest.config.ts uses them
+ * for the suite, tests/canary/vitest.config.ts for the canary, so the canary goes through exactly
+ * the global setup and per-file setup the suite does.
+ *
+ * Two tiers: unit tests of pure modules, beside the code (`*.test.ts` files under app/), start nothing;
+ * integration and e2e tests run against a real PostgreSQL and the Shopify stand-in.
  */
 import type { TestProjectInlineConfiguration } from "vitest/config";
+
+/**
+ * The unit tier: no global setup, no per-file setup, so no PostgreSQL and no stand-in. The
+ * environment is the test one (app/env.server.ts parses it on import) with a database address where
+ * nothing listens: a unit test that reaches for the database fails instead of finding one.
+ */
+export function unitProject(name: string, include: string[]): TestProjectInlineConfiguration {
+  return {
+    test: {
+      name,
+      include,
+      env: {
+        NODE_ENV: "test",
+        SHOPIFY_API_KEY: "recur-unit-api-key",
+        SHOPIFY_API_SECRET: "recur-unit-api-secret",
+        DATABASE_URL: UNIT_DATABASE_URL,
+      },
+    },
+  };
+}
+
+/** Port 9 (discard) on loopback: refused at once, so nothing waits on it. */
+export const UNIT_DATABASE_URL = "postgres://unit-tier@127.0.0.1:9/no-database";
 
 const setup = {
   globalSetup: ["tests/setup/global-database.ts"],

@@ -2,12 +2,18 @@
  * The four topics that describe a customer each carry one part of it: customers/create|update the
  * profile, customers/purchasing_summary the order statistics, customer.tags_added|removed a change
  * of tags (docs/decisions/010). The guarded upsert writes the part when it is newer than what is
- * stored and leaves the other parts alone.
+ * stored and leaves the other parts alone. A message whose every versioned part is older than the
+ * stored one is skipped; tag changes merge whatever their age, so they are never skipped.
  */
 import type { z } from "zod";
 import { enqueueCustomerRescoring } from "../../lib/rfm/jobs.server.ts";
 import { upsertCustomers } from "../../lib/store/guarded-upsert.server.ts";
 import type { CustomerRecord } from "../../lib/store/records.ts";
+import {
+  OLDER_THAN_STORED,
+  olderThanStored,
+  type IncomingVersion,
+} from "../../lib/store/guarded-upsert/stale.server.ts";
 import type { DeliveryTaskName } from "../../lib/webhooks/topics.ts";
 import { defineDeliveryTask } from "./delivery-task.server.ts";
 
@@ -25,7 +31,26 @@ export function customerPartTask<T extends DeliveryTaskName>(
       if (written.length > 0 && payload.profile) {
         await enqueueCustomerRescoring(client, shop.id, [payload.shopifyId]);
       }
+      if (
+        written.length === 0 &&
+        !payload.tags &&
+        (await olderThanStored(client, "customers", shop.id, payload.shopifyId, versions(payload)))
+      ) {
+        return { status: "skipped", reason: OLDER_THAN_STORED };
+      }
       return { status: "processed" };
     },
   });
+}
+
+/** The versions of the parts a customer message carries. */
+function versions(record: CustomerRecord): IncomingVersion[] {
+  return [
+    ...(record.profile
+      ? [{ column: "shopify_updated_at" as const, at: record.profile.shopifyUpdatedAt }]
+      : []),
+    ...(record.purchasing
+      ? [{ column: "purchasing_summary_at" as const, at: record.purchasing.at }]
+      : []),
+  ];
 }

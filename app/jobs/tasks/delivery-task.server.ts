@@ -6,7 +6,8 @@
  *    alone);
  * 2. parses the payload with the topic's schema: a payload that can never succeed becomes a dead
  *    letter at once, with the schema's complaint, without burning retries;
- * 3. checks the shop, does the task's writes, and settles the delivery `processed` or `ignored`.
+ * 3. checks the shop, does the task's writes, and settles the delivery `processed`, `skipped`
+ *    (older than stored: nothing written) or `ignored`.
  *    At most one delivery of an event is `processed` (a partial unique index): a twin that loses
  *    the race rolls back and is recorded `ignored`, naming the one processed.
  * On error it rolls back, records the attempt and its error on the delivery (`processing`) and lets
@@ -156,6 +157,6 @@ async function runDelivery<S extends z.ZodType, R extends ShopRule>(
   }
   // Settling `processed` is where a twin of the event meets the one-processed-per-event rule.
   await settle(client, delivery.id, outcome, { commit: true });
-  if (outcome.status === "ignored") logFields.reason = outcome.reason;
+  if (outcome.status !== "processed") logFields.reason = outcome.reason;
   return outcome.status;
 }

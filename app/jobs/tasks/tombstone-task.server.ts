@@ -1,13 +1,18 @@
 import type { z } from "zod";
 import { customersOfOrders, enqueueCustomerRescoring } from "../../lib/rfm/jobs.server.ts";
 import { tombstone } from "../../lib/store/guarded-upsert.server.ts";
+import {
+  deletionOlderThanStored,
+  OLDER_THAN_STORED,
+} from "../../lib/store/guarded-upsert/stale.server.ts";
 import type { DeliveryTaskName } from "../../lib/webhooks/topics.ts";
 import { defineDeliveryTask } from "./delivery-task.server.ts";
 
 /**
  * A delete topic: a tombstone at the delivery's X-Shopify-Triggered-At (the time Shopify deleted
  * the resource), so that updates older than the deletion cannot bring the row back. A deletion
- * rescores the customer (the order's, or the deleted customer, whose RFM row then leaves).
+ * rescores the customer (the order's, or the deleted customer, whose RFM row then leaves). A
+ * deletion older than the stored version (or than a later deletion) is skipped.
  */
 export function tombstoneTask<T extends DeliveryTaskName>(
   name: T,
@@ -25,6 +30,8 @@ export function tombstoneTask<T extends DeliveryTaskName>(
         const customers =
           table === "orders" ? await customersOfOrders(client, shop.id, [payload]) : [payload];
         await enqueueCustomerRescoring(client, shop.id, customers);
+      } else if (await deletionOlderThanStored(client, table, shop.id, payload, deletedAt)) {
+        return { status: "skipped", reason: OLDER_THAN_STORED };
       }
       return { status: "processed" };
     },

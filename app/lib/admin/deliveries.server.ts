@@ -11,6 +11,7 @@ export const DELIVERY_STATUSES = [
   "received",
   "processing",
   "processed",
+  "skipped",
   "ignored",
   "dead_letter",
 ] as const;

@@ -29,7 +29,7 @@ export function encodeCursor(cursor: Cursor): string {
  * Reads a cursor from the query string; a cursor that is not one of ours is a 400 (here when its
  * shape is wrong, in keysetPage when Postgres cannot read its value).
  */
-function decodeCursor(text: string): Cursor {
+export function decodeCursor(text: string): Cursor {
   try {
     const [value, id] = cursorSchema.parse(JSON.parse(Buffer.from(text, "base64url").toString()));
     return { value, id };

@@ -124,6 +124,8 @@ export interface WebhookHealth {
   received: number;
   processed: number;
   ignored: number;
+  /** Stale deliveries: older than what Recur stores, so nothing was written. */
+  skipped: number;
   deadLetters: number;
   /** From Shopify's X-Shopify-Triggered-At to processed, over the processed deliveries. */
   medianDelaySeconds: number | null;
@@ -135,6 +137,7 @@ export async function webhookHealth(db: Queryable, shopDomain: string): Promise<
     `SELECT count(*)::int AS received,
        count(*) FILTER (WHERE status = 'processed')::int AS processed,
        count(*) FILTER (WHERE status = 'ignored')::int AS ignored,
+       count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
        count(*) FILTER (WHERE status = 'dead_letter')::int AS "deadLetters",
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - triggered_at))
          FILTER (WHERE status = 'processed' AND triggered_at IS NOT NULL) AS "medianDelaySeconds",

@@ -27,7 +27,7 @@ type StartedRow = Omit<DeliveryRow, "payload"> & { payload: string; shop: ShopRo
 /**
  * Marks a delivery `processing` and counts the attempt, in the caller's transaction (which holds
  * the row until it ends), and reads its shop in the same statement. Returns nothing when the
- * delivery is already settled (processed, ignored, dead letter) or gone (erased by shop/redact).
+ * delivery is already settled (processed, skipped, ignored, dead letter) or gone (erased by shop/redact).
  *
  * With `begin`, it opens that transaction first, its commit asynchronous (see
  * delivery-task.server.ts). The statement is prepared once per connection (named): a worker runs it
@@ -67,7 +67,11 @@ export async function startProcessing(
   };
 }
 
-export type DeliveryOutcome = { status: "processed" } | { status: "ignored"; reason: string };
+export type DeliveryOutcome =
+  | { status: "processed" }
+  | { status: "ignored"; reason: string }
+  /** A stale message: older than what is stored, so nothing was written (guarded-upsert/stale.server.ts). */
+  | { status: "skipped"; reason: string };
 
 /**
  * Settles a delivery; called in the transaction that made its writes, which `commit` then commits.
@@ -78,7 +82,7 @@ export async function settle(
   outcome: DeliveryOutcome,
   { commit = false }: { commit?: boolean } = {},
 ) {
-  const reason = outcome.status === "ignored" ? outcome.reason : null;
+  const reason = outcome.status === "processed" ? null : outcome.reason;
   const sql = (id: string, status: string, error: string) =>
     `UPDATE webhook_deliveries
      SET status = ${status}::delivery_status, last_error = ${error}, processed_at = now()

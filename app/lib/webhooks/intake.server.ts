@@ -13,7 +13,7 @@
  * the next gathers, and goes in as one statement, one commit and one NOTIFY to the workers. Each
  * request still answers only once its own delivery is committed. graphile-worker's add_job sends a
  * NOTIFY, and PostgreSQL serializes the commits of notifying transactions; one per webhook capped
- * the intake at about 850 per second on these machines (docs/decisions/016).
+ * the intake well below its target (docs/decisions/016 has the figures).
  */
 import type pg from "pg";
 import { env } from "../../env.server.ts";

@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "delivery_status" ADD VALUE 'skipped';
+

@@ -23,6 +23,7 @@ import {
   type StoreCounts,
 } from "../shopify/operations.ts";
 import { bulkQueryFor, updatedSince, type SyncEntity } from "./bulk-queries.ts";
+import { describeUrl, openBulkResult, ResultRefused } from "./download.server.ts";
 import { ingestBulkResult, type IngestCounts } from "./ingest.server.ts";
 import {
   claimForIngest,
@@ -309,23 +310,46 @@ export async function ingestRun(runId: number): Promise<IngestCounts | undefined
     return undefined;
   }
   const partial = !operation.url;
-  const response = await fetch(url);
-  if (!response.ok || !response.body) {
-    throw new Error(`Downloading the bulk result failed: HTTP ${response.status}`);
+  const refused = async (error: ResultRefused) => {
+    logger.warn(
+      { shop: run.shopDomain, syncRunId: run.id, url: describeUrl(url), reason: error.message },
+      "the bulk result was refused",
+    );
+    await finishRun(pool, run.id, {
+      status: "failed",
+      errorCode: error.code,
+      errorMessage: `Recur did not ingest the bulk result: ${error.message}`,
+      partial,
+    });
+    return undefined;
+  };
+  let body: AsyncIterable<Uint8Array>;
+  try {
+    body = await openBulkResult(url);
+  } catch (error) {
+    if (error instanceof ResultRefused) return refused(error);
+    throw error;
   }
   const client = await pool.connect();
   try {
     const complete = operation.status === "COMPLETED" && !partial;
-    const counts = await ingestBulkResult(client, response.body, {
-      shopId: run.shopId,
-      entity: run.entity,
-      snapshotAt: operation.createdAt,
-      absentMeansDeletedAt:
-        complete && run.kind === "full"
-          ? (operation.completedAt ?? new Date().toISOString())
-          : undefined,
-      onProgress: (progress) => recordCounts(pool, run.id, progress),
-    });
+    let counts: IngestCounts;
+    try {
+      counts = await ingestBulkResult(client, body, {
+        shopId: run.shopId,
+        entity: run.entity,
+        snapshotAt: operation.createdAt,
+        absentMeansDeletedAt:
+          complete && run.kind === "full"
+            ? (operation.completedAt ?? new Date().toISOString())
+            : undefined,
+        onProgress: (progress) => recordCounts(pool, run.id, progress),
+      });
+    } catch (error) {
+      // Refused mid-stream (too large): nothing was applied yet, staging is per connection.
+      if (error instanceof ResultRefused) return refused(error);
+      throw error;
+    }
     await recordCounts(pool, run.id, counts);
     const outcome = outcomeOf(operation, partial);
     if (counts.rejected > 0) {

@@ -61,6 +61,8 @@ const schema = z
     RECONCILE_CRON: z.string().default("0 3 * * *"),
     /** An incremental sync re-reads from this long before the last completed run started. */
     RECONCILE_MARGIN_MINUTES: z.coerce.number().int().min(0).default(60),
+    /** Bulk ingests running at once across all workers (each shop's one at a time). */
+    SYNC_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(2),
     /** How often a running bulk operation is polled for progress (and in case its webhook is lost). */
     SYNC_POLL_SECONDS: z.coerce.number().min(0.1).default(3),
     /** Local Shopify stand-in: tests and the demo only, on a loopback address. */

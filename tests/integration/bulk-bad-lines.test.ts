@@ -14,7 +14,7 @@ import {
   ORDER_TRAVELLING,
   type Column,
 } from "../../app/lib/store/guarded-upsert.server.ts";
-import { columnLimit } from "../../app/lib/sync/bulk-lines.ts";
+import { boundedLines, columnLimit, type BulkLine } from "../../app/lib/sync/bulk-lines.ts";
 import { ingestBulkResult } from "../../app/lib/sync/ingest.server.ts";
 import * as webhooks from "../../app/routes/webhooks.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
@@ -225,5 +225,48 @@ describe("numbers a column cannot hold", () => {
       }
     }
     expect(checked).toBeGreaterThan(8);
+  });
+});
+
+describe("splitting a result into lines", () => {
+  const collect = async (chunks: string[], max: number) => {
+    const out: BulkLine[] = [];
+    async function* body() {
+      for (const chunk of chunks) yield Buffer.from(chunk);
+    }
+    for await (const batch of boundedLines(body(), max)) out.push(...batch);
+    return out;
+  };
+
+  it("joins lines across chunks, strips CRLF, keeps a last line without a newline, numbers blank lines", async () => {
+    expect(await collect(['{"a":', '1}\r\n\n{"b"', ":2}\n", '{"c":3}'], 100)).toEqual([
+      { number: 1, text: '{"a":1}' },
+      { number: 2, text: "" },
+      { number: 3, text: '{"b":2}' },
+      { number: 4, text: '{"c":3}' },
+    ]);
+  });
+
+  it("drops an overlong line, within a chunk or across several, and goes on counting", async () => {
+    const long = "x".repeat(25);
+    expect(
+      await collect([`ok\n${long}\n`, long.slice(0, 10), long.slice(10), long, "\nend"], 20),
+    ).toEqual([
+      { number: 1, text: "ok" },
+      { number: 2, tooLong: true, bytes: 25 },
+      { number: 3, tooLong: true, bytes: 50 },
+      { number: 4, text: "end" },
+    ]);
+  });
+
+  it("decodes a UTF-8 character split between chunks", async () => {
+    const bytes = Buffer.from('{"t":"é"}\n');
+    const out: BulkLine[] = [];
+    async function* body() {
+      yield bytes.subarray(0, 7);
+      yield bytes.subarray(7);
+    }
+    for await (const batch of boundedLines(body(), 100)) out.push(...batch);
+    expect(out).toEqual([{ number: 1, text: '{"t":"é"}' }]);
   });
 });

@@ -18,13 +18,14 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
 /**
- * Lines of a byte stream, numbered from 1 (blank lines are numbered too, as an editor would).
- * Holds at most one chunk and `maxLineBytes` of the current line.
+ * Lines of a byte stream, numbered from 1 (blank lines are numbered too, as an editor would), in
+ * batches: the lines that end in one chunk (one promise per chunk, not per line). Holds at most
+ * one chunk, its lines, and `maxLineBytes` of the line that continues into the next chunk.
  */
 export async function* boundedLines(
   body: AsyncIterable<Uint8Array>,
   maxLineBytes: number,
-): AsyncGenerator<BulkLine> {
+): AsyncGenerator<BulkLine[]> {
   let parts: Buffer[] = [];
   let held = 0;
   /** Bytes of the current line when it is over the limit (its content is dropped). */
@@ -65,6 +66,7 @@ export async function* boundedLines(
     const buffer = Buffer.isBuffer(chunk)
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const batch: BulkLine[] = [];
     let start = 0;
     for (;;) {
       const end = buffer.indexOf(NEWLINE, start);
@@ -74,17 +76,18 @@ export async function* boundedLines(
         let stop = end;
         if (stop > start && buffer[stop - 1] === CARRIAGE_RETURN) stop -= 1;
         number += 1;
-        if (end - start > maxLineBytes) yield { number, tooLong: true, bytes: end - start };
-        else yield { number, text: buffer.toString("utf8", start, stop) };
+        if (end - start > maxLineBytes) batch.push({ number, tooLong: true, bytes: end - start });
+        else batch.push({ number, text: buffer.toString("utf8", start, stop) });
       } else {
         take(buffer.subarray(start, end));
-        yield finish();
+        batch.push(finish());
       }
       start = end + 1;
     }
     if (start < buffer.length) take(buffer.subarray(start));
+    if (batch.length > 0) yield batch;
   }
-  if (held > 0 || dropped > 0) yield finish();
+  if (held > 0 || dropped > 0) yield [finish()];
 }
 
 /**

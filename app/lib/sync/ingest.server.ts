@@ -234,51 +234,53 @@ export async function ingestBulkResult(
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const chunks: AsyncIterable<Uint8Array> =
     Symbol.asyncIterator in body ? body : Readable.fromWeb(body as never);
-  for await (const read of boundedLines(chunks, maxLineBytes)) {
-    const line = read.number;
-    if ("tooLong" in read) {
+  for await (const batch of boundedLines(chunks, maxLineBytes)) {
+    for (const read of batch) {
+      const line = read.number;
+      if ("tooLong" in read) {
+        counts.lines += 1;
+        reject(line, `longer than ${maxLineBytes} bytes (${read.bytes})`);
+        continue;
+      }
+      const text = read.text;
+      if (!text.trim()) continue;
       counts.lines += 1;
-      reject(line, `longer than ${maxLineBytes} bytes (${read.bytes})`);
-      continue;
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        reject(line, "not JSON");
+        continue;
+      }
+      const id = (json as { id?: unknown } | null)?.id;
+      const gid = typeof id === "string" ? parseGid(id) : undefined;
+      const stager = gid ? byType[gid.type] : undefined;
+      if (!stager || !expected.includes(stager.kind)) {
+        reject(
+          line,
+          typeof id !== "string"
+            ? "no id"
+            : gid
+              ? `unexpected object ${quotableId(id)}`
+              : GID_SHAPED.test(id)
+                ? `${id} is not a GID with an id from 1 to 2^64 - 1`
+                : quotableId(id),
+        );
+        continue;
+      }
+      const unstorable = unstorableText(text, json);
+      if (unstorable) {
+        reject(line, `${quotableId(id)}: ${unstorable}`);
+        continue;
+      }
+      const record = stager.read(json);
+      if ("reason" in record) {
+        reject(line, `${quotableId(id)}: ${record.reason}`);
+        continue;
+      }
+      staged[stager.kind] += 1;
+      await batches[stager.kind].add(copyRow(staged[stager.kind], line, record.values));
     }
-    const text = read.text;
-    if (!text.trim()) continue;
-    counts.lines += 1;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      reject(line, "not JSON");
-      continue;
-    }
-    const id = (json as { id?: unknown } | null)?.id;
-    const gid = typeof id === "string" ? parseGid(id) : undefined;
-    const stager = gid ? byType[gid.type] : undefined;
-    if (!stager || !expected.includes(stager.kind)) {
-      reject(
-        line,
-        typeof id !== "string"
-          ? "no id"
-          : gid
-            ? `unexpected object ${quotableId(id)}`
-            : GID_SHAPED.test(id)
-              ? `${id} is not a GID with an id from 1 to 2^64 - 1`
-              : quotableId(id),
-      );
-      continue;
-    }
-    const unstorable = unstorableText(text, json);
-    if (unstorable) {
-      reject(line, `${quotableId(id)}: ${unstorable}`);
-      continue;
-    }
-    const record = stager.read(json);
-    if ("reason" in record) {
-      reject(line, `${quotableId(id)}: ${record.reason}`);
-      continue;
-    }
-    staged[stager.kind] += 1;
-    await batches[stager.kind].add(copyRow(staged[stager.kind], line, record.values));
   }
   for (const kind of expected) await batches[kind].flush();
   await queue.last;

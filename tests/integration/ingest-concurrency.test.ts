@@ -29,17 +29,27 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-/** Seeds a shop and finishes a full customers sync's bulk operation; its ingest is not run yet. */
-async function finishedCustomersRun(shop: string, customers: number) {
+/** Seeds a shop and starts a full customers sync, its bulk operation held RUNNING. */
+async function heldCustomersRun(shop: string, customers: number) {
   const { domain, shopId } = await seedInstalledShop({ shop, customers, orders: 0 });
   standIn().setBulkMode("manual", domain);
   onTestFinished(() => standIn().setBulkMode("auto", domain));
   await enqueueJob(pool, "sync.start", { shopId, kind: "full", entity: "customers" });
   await drainJobs({ tasks: ["sync.start"] });
   const [run] = await syncRuns(shopId);
-  const finished = await standIn().finishBulkOperation(domain, run!.bulk_operation_id!);
-  const file = standIn().bulk.filePath(new URL(finished.url!).pathname.split("/").pop()!)!;
-  return { domain, shopId, runId: run!.id, file };
+  return { domain, shopId, runId: run!.id, bulkOperationId: run!.bulk_operation_id! };
+}
+
+/** Lets Shopify finish the run's bulk operation; returns its result file (not yet ingested). */
+async function finish(run: Awaited<ReturnType<typeof heldCustomersRun>>) {
+  const finished = await standIn().finishBulkOperation(run.domain, run.bulkOperationId);
+  return standIn().bulk.filePath(new URL(finished.url!).pathname.split("/").pop()!)!;
+}
+
+/** Seeds a shop and finishes a full customers sync's bulk operation; its ingest is not run yet. */
+async function finishedCustomersRun(shop: string, customers: number) {
+  const run = await heldCustomersRun(shop, customers);
+  return { ...run, file: await finish(run) };
 }
 
 const statusOf = async (runId: number) =>
@@ -49,22 +59,28 @@ const statusOf = async (runId: number) =>
 describe("ingests of different shops", () => {
   it("one shop's slow download does not hold another shop's sync", async () => {
     const slow = await finishedCustomersRun("slow-download", 40);
-    const quick = await finishedCustomersRun("quick-download", 30);
+    const quick = await heldCustomersRun("quick-download", 30);
     // The slow shop's result file becomes a pipe: its download gets what the test writes, when.
     const lines = (await readFile(slow.file, "utf8")).split("\n").filter(Boolean);
     await rm(slow.file);
     execFileSync("mkfifo", [slow.file]);
     await standIn().waitForDeliveries();
 
-    const draining = drainJobs();
+    const slowDrain = drainJobs();
     const pipe = await open(slow.file, "w"); // opens once the slow shop's download has begun
     await pipe.write(`${lines.slice(0, 10).join("\n")}\n`);
-    // While the slow download is still open, the other shop's sync runs to its end.
-    await expect.poll(() => statusOf(quick.runId), { timeout: 60_000 }).toBe("completed");
+    // Only now does the other shop's bulk operation finish; its ingest runs (in a drain of its
+    // own: the first one's other workers have found nothing to do and ended) to its end while
+    // the slow download is still open.
+    await finish(quick);
+    await standIn().waitForDeliveries();
+    // (No retries of "failed" jobs here: the slow ingest, locked, counts as one attempt in.)
+    await drainJobs({ retryFailures: false });
+    expect(await statusOf(quick.runId)).toBe("completed");
     expect(await statusOf(slow.runId)).toBe("running");
     await pipe.write(`${lines.slice(10).join("\n")}\n`);
     await pipe.close();
-    await draining;
+    await slowDrain;
 
     expect(await statusOf(slow.runId)).toBe("completed");
     for (const shop of [slow, quick]) {

@@ -66,6 +66,8 @@ const schema = z
      * status and times remain (dead letters keep theirs until retried). docs/decisions/037.
      */
     DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+    /** Bulk ingests running at once across all workers (each shop's one at a time). */
+    SYNC_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(2),
     /** How often a running bulk operation is polled for progress (and in case its webhook is lost). */
     SYNC_POLL_SECONDS: z.coerce.number().min(0.1).default(3),
     /** Local Shopify stand-in: tests and the demo only, on a loopback address. */

@@ -9,7 +9,15 @@ import * as prettier from "prettier";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
 import { format, loadResult, machine, type BenchResult } from "./lib/report.ts";
 
-const ALL = ["intake", "processing", "bulk-ingest", "full-sync", "admin-lists", "healthz"];
+const ALL = [
+  "intake",
+  "processing",
+  "bulk-ingest",
+  "full-sync",
+  "two-shop-syncs",
+  "admin-lists",
+  "healthz",
+];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ALL;
 
 for (const name of chosen) {

@@ -5,5 +5,6 @@ import { defineTask } from "../define-task.server.ts";
 export const syncIngest = defineTask("sync.ingest", async ({ syncRunId }, { logFields }) => {
   logFields.syncRunId = syncRunId;
   const counts = await ingestRun(syncRunId);
-  if (counts) Object.assign(logFields, { ...counts, rejections: undefined });
+  if (counts === "waiting") logFields.waitingForSlot = true;
+  else if (counts) Object.assign(logFields, { ...counts, rejections: undefined });
 });

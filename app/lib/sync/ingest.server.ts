@@ -13,7 +13,6 @@
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createInterface } from "node:readline";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { z } from "zod";
@@ -29,6 +28,7 @@ import { parseGid, quotableId } from "../store/records.ts";
 
 /** A GID whose number is out of range quotes safely: it holds nothing but a type and digits. */
 const GID_SHAPED = /^gid:\/\/shopify\/[A-Za-z]{1,40}\/\d{1,40}$/;
+import { boundedLines, unstorableText, valueChecker } from "./bulk-lines.ts";
 import type { SyncEntity } from "./bulk-queries.ts";
 import { customerLine, lineItemLine, orderLine } from "./bulk-records.ts";
 
@@ -62,7 +62,12 @@ export interface IngestOptions {
   onProgress?: (counts: IngestCounts) => Promise<void>;
   /** Rows upserted per transaction. */
   applyBatch?: number;
+  /** A longer line is a rejected line (its content is never held). Default 1 MiB. */
+  maxLineBytes?: number;
 }
+
+/** Bulk lines are one object each (a line item is its own line): 1 MiB is far beyond any. */
+export const MAX_LINE_BYTES = 1024 * 1024;
 
 const STAGED = {
   customers: "recur_staged_customers",
@@ -83,6 +88,7 @@ interface Stager {
 }
 
 function stager<R>(kind: Kind, schema: z.ZodType<R>, columns: Column<R>[]): Stager {
+  const outOfRange = valueChecker(columns);
   return {
     kind,
     columns: columns.map((c) => [c.name, c.type]),
@@ -90,7 +96,9 @@ function stager<R>(kind: Kind, schema: z.ZodType<R>, columns: Column<R>[]): Stag
       const parsed = schema.safeParse(json);
       if (!parsed.success) return { reason: describe(parsed.error) };
       // Bulk lines carry every field: a value not sent is staged as NULL.
-      return { values: columns.map((c) => c.value(parsed.data) ?? null) };
+      const values = columns.map((c) => c.value(parsed.data) ?? null);
+      const reason = outOfRange(values);
+      return reason ? { reason } : { values };
     },
   };
 }
@@ -188,14 +196,9 @@ function describe(error: z.ZodError): string {
     .join("; ");
 }
 
-/** Splits a byte stream into lines without ever holding more than one line and a chunk. */
-function lines(body: ReadableStream<Uint8Array>): AsyncIterable<string> {
-  return createInterface({ input: Readable.fromWeb(body as never), crlfDelay: Infinity });
-}
-
 export async function ingestBulkResult(
   client: pg.PoolClient,
-  body: ReadableStream<Uint8Array>,
+  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
   options: IngestOptions,
 ): Promise<IngestCounts> {
   const counts: IngestCounts = {
@@ -228,42 +231,56 @@ export async function ingestBulkResult(
     expected.map((kind) => [kind, new StagingBatches(client, STAGED[kind], queue)]),
   ) as Record<Kind, StagingBatches>;
   const staged: Record<Kind, number> = { customers: 0, orders: 0, lineItems: 0 };
-  for await (const text of lines(body)) {
-    const line = ++counts.lines;
-    if (!text.trim()) {
-      counts.lines -= 1;
-      continue;
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+  const chunks: AsyncIterable<Uint8Array> =
+    Symbol.asyncIterator in body ? body : Readable.fromWeb(body as never);
+  for await (const batch of boundedLines(chunks, maxLineBytes)) {
+    for (const read of batch) {
+      const line = read.number;
+      if ("tooLong" in read) {
+        counts.lines += 1;
+        reject(line, `longer than ${maxLineBytes} bytes (${read.bytes})`);
+        continue;
+      }
+      const text = read.text;
+      if (!text.trim()) continue;
+      counts.lines += 1;
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        reject(line, "not JSON");
+        continue;
+      }
+      const id = (json as { id?: unknown } | null)?.id;
+      const gid = typeof id === "string" ? parseGid(id) : undefined;
+      const stager = gid ? byType[gid.type] : undefined;
+      if (!stager || !expected.includes(stager.kind)) {
+        reject(
+          line,
+          typeof id !== "string"
+            ? "no id"
+            : gid
+              ? `unexpected object ${quotableId(id)}`
+              : GID_SHAPED.test(id)
+                ? `${id} is not a GID with an id from 1 to 2^64 - 1`
+                : quotableId(id),
+        );
+        continue;
+      }
+      const unstorable = unstorableText(text, json);
+      if (unstorable) {
+        reject(line, `${quotableId(id)}: ${unstorable}`);
+        continue;
+      }
+      const record = stager.read(json);
+      if ("reason" in record) {
+        reject(line, `${quotableId(id)}: ${record.reason}`);
+        continue;
+      }
+      staged[stager.kind] += 1;
+      await batches[stager.kind].add(copyRow(staged[stager.kind], line, record.values));
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      reject(line, "not JSON");
-      continue;
-    }
-    const id = (json as { id?: unknown } | null)?.id;
-    const gid = typeof id === "string" ? parseGid(id) : undefined;
-    const stager = gid ? byType[gid.type] : undefined;
-    if (!stager || !expected.includes(stager.kind)) {
-      reject(
-        line,
-        typeof id !== "string"
-          ? "no id"
-          : gid
-            ? `unexpected object ${quotableId(id)}`
-            : GID_SHAPED.test(id)
-              ? `${id} is not a GID with an id from 1 to 2^64 - 1`
-              : quotableId(id),
-      );
-      continue;
-    }
-    const read = stager.read(json);
-    if ("reason" in read) {
-      reject(line, `${quotableId(id)}: ${read.reason}`);
-      continue;
-    }
-    staged[stager.kind] += 1;
-    await batches[stager.kind].add(copyRow(staged[stager.kind], line, read.values));
   }
   for (const kind of expected) await batches[kind].flush();
   await queue.last;

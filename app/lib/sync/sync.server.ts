@@ -23,6 +23,14 @@ import {
   type StoreCounts,
 } from "../shopify/operations.ts";
 import { bulkQueryFor, updatedSince, type SyncEntity } from "./bulk-queries.ts";
+import { describeUrl, openBulkResult, ResultRefused } from "./download.server.ts";
+import {
+  enqueueIngest,
+  releaseIngestSlot,
+  SLOT_WAIT_MS,
+  takeIngestSlot,
+  wakeWaitingIngests,
+} from "./ingest-slots.server.ts";
 import { ingestBulkResult, type IngestCounts } from "./ingest.server.ts";
 import {
   claimForIngest,
@@ -210,16 +218,7 @@ export async function observeBulkOperation(
   if (!TERMINAL.has(operation.status)) return "running";
   if (operation.url ?? operation.partialDataUrl) {
     if (!(await claimForIngest(db, run.id))) return "already settled";
-    await enqueueJob(
-      db,
-      "sync.ingest",
-      { syncRunId: run.id },
-      {
-        jobKey: `sync-ingest:${run.id}`,
-        queueName: "sync-ingest",
-        maxAttempts: 5,
-      },
-    );
+    await enqueueIngest(db, run);
     return "ingest queued";
   }
   await finishRun(db, run.id, outcomeOf(operation, false));
@@ -287,8 +286,11 @@ async function checkCounts(run: SyncRunRow) {
   }
 }
 
-/** The sync.ingest job: streams the run's result (or partial result) into Recur's tables. */
-export async function ingestRun(runId: number): Promise<IngestCounts | undefined> {
+/**
+ * The sync.ingest job: streams the run's result (or partial result) into Recur's tables, holding
+ * one of the cluster's ingest slots (docs/decisions/036); with none free it queues itself again.
+ */
+export async function ingestRun(runId: number): Promise<IngestCounts | "waiting" | undefined> {
   const run = await findRun(pool, runId);
   if (!run || run.status !== "running") return undefined;
   if (run.shopState !== "installed") {
@@ -298,6 +300,30 @@ export async function ingestRun(runId: number): Promise<IngestCounts | undefined
     });
     return undefined;
   }
+  const client = await pool.connect();
+  let slot: number | undefined;
+  let broken = false;
+  try {
+    slot = await takeIngestSlot(client, env.SYNC_INGEST_CONCURRENCY);
+    if (slot === undefined) {
+      await enqueueIngest(pool, run, new Date(Date.now() + SLOT_WAIT_MS));
+      return "waiting";
+    }
+    return await ingestWithSlot(client, run);
+  } finally {
+    if (slot !== undefined) {
+      // A connection that cannot give its lock back is closed, which gives it back.
+      await releaseIngestSlot(client, slot).catch(() => (broken = true));
+      await wakeWaitingIngests(pool).catch(() => {});
+    }
+    client.release(broken);
+  }
+}
+
+async function ingestWithSlot(
+  client: pg.PoolClient,
+  run: SyncRunRow,
+): Promise<IngestCounts | undefined> {
   const operation = await readBulkOperation(run);
   if (!operation) {
     await endUnknownRun(pool, run);
@@ -309,14 +335,30 @@ export async function ingestRun(runId: number): Promise<IngestCounts | undefined
     return undefined;
   }
   const partial = !operation.url;
-  const response = await fetch(url);
-  if (!response.ok || !response.body) {
-    throw new Error(`Downloading the bulk result failed: HTTP ${response.status}`);
-  }
-  const client = await pool.connect();
+  const refused = async (error: ResultRefused) => {
+    logger.warn(
+      { shop: run.shopDomain, syncRunId: run.id, url: describeUrl(url), reason: error.message },
+      "the bulk result was refused",
+    );
+    await finishRun(pool, run.id, {
+      status: "failed",
+      errorCode: error.code,
+      errorMessage: `Recur did not ingest the bulk result: ${error.message}`,
+      partial,
+    });
+    return undefined;
+  };
+  let body: AsyncIterable<Uint8Array>;
   try {
-    const complete = operation.status === "COMPLETED" && !partial;
-    const counts = await ingestBulkResult(client, response.body, {
+    body = await openBulkResult(url);
+  } catch (error) {
+    if (error instanceof ResultRefused) return refused(error);
+    throw error;
+  }
+  const complete = operation.status === "COMPLETED" && !partial;
+  let counts: IngestCounts;
+  try {
+    counts = await ingestBulkResult(client, body, {
       shopId: run.shopId,
       entity: run.entity,
       snapshotAt: operation.createdAt,
@@ -326,38 +368,38 @@ export async function ingestRun(runId: number): Promise<IngestCounts | undefined
           : undefined,
       onProgress: (progress) => recordCounts(pool, run.id, progress),
     });
-    await recordCounts(pool, run.id, counts);
-    const outcome = outcomeOf(operation, partial);
-    if (counts.rejected > 0) {
-      const rejected = `${counts.rejected} line(s) could not be read: ${counts.rejections.join(" | ")}`;
-      outcome.errorMessage = outcome.errorMessage
-        ? `${outcome.errorMessage}. ${rejected}`
-        : rejected;
-    }
-    const finished = await finishRun(pool, run.id, outcome);
-    // Scores follow the copy: a full run after every completed full sync, and after an
-    // incremental one that changed rows (bulk writes rescore no single customer).
-    if (
-      finished &&
-      complete &&
-      (run.kind === "full" || counts.written > 0) &&
-      outcome.status === "completed"
-    ) {
-      await enqueueShopScoring(pool, run.shopId);
-    }
-    if (complete && run.kind === "incremental") await checkCounts(run);
-    logger.info(
-      {
-        shop: run.shopDomain,
-        syncRunId: run.id,
-        entity: run.entity,
-        ...counts,
-        rejections: undefined,
-      },
-      "bulk result ingested",
-    );
-    return counts;
-  } finally {
-    client.release();
+  } catch (error) {
+    // Refused mid-stream (too large): nothing was applied yet, staging is per connection.
+    if (error instanceof ResultRefused) return refused(error);
+    throw error;
   }
+  await recordCounts(pool, run.id, counts);
+  const outcome = outcomeOf(operation, partial);
+  if (counts.rejected > 0) {
+    const rejected = `${counts.rejected} line(s) could not be read: ${counts.rejections.join(" | ")}`;
+    outcome.errorMessage = outcome.errorMessage ? `${outcome.errorMessage}. ${rejected}` : rejected;
+  }
+  const finished = await finishRun(pool, run.id, outcome);
+  // Scores follow the copy: a full run after every completed full sync, and after an
+  // incremental one that changed rows (bulk writes rescore no single customer).
+  if (
+    finished &&
+    complete &&
+    (run.kind === "full" || counts.written > 0) &&
+    outcome.status === "completed"
+  ) {
+    await enqueueShopScoring(pool, run.shopId);
+  }
+  if (complete && run.kind === "incremental") await checkCounts(run);
+  logger.info(
+    {
+      shop: run.shopDomain,
+      syncRunId: run.id,
+      entity: run.entity,
+      ...counts,
+      rejections: undefined,
+    },
+    "bulk result ingested",
+  );
+  return counts;
 }

@@ -46,5 +46,15 @@ export function integrationProject(
 
 /** The built app and the worker as real processes, driven through headless Chromium. */
 export function e2eProject(name: string, include: string[]): TestProjectInlineConfiguration {
-  return { test: { name, include, ...setup, testTimeout: 150_000 } };
+  return {
+    test: {
+      name,
+      include,
+      ...setup,
+      testTimeout: 150_000,
+      // `expect.poll` waits for a page to reach a state; its default of 1 s is a guess about the
+      // machine's speed that a loaded machine breaks. It still fails when the state never comes.
+      expect: { poll: { timeout: 20_000, interval: 100 } },
+    },
+  };
 }

@@ -21,6 +21,15 @@ const HELP = `Usage: node tests/shopify-standin/main.ts [options]
   --seed <n>               data seed (env STANDIN_SEED; default 1)
   --install                install the app on the seeded shops and print offline tokens
                            (env STANDIN_INSTALL=1); without it the merchant installs it by opening the app
+  --ends-at <when>         end of the seeded history: an ISO time, "today" (this UTC day's
+                           midnight, so the store's last weeks are this month's) or "now"
+                           (env STANDIN_ENDS_AT; default 2026-11-01T00:00:00Z, deterministic)
+  --history <even|lifelike> how orders fall on customers: lifelike gives one-time buyers, very
+                           frequent and lapsed customers and partial refunds, so every RFM
+                           segment has customers (env STANDIN_HISTORY; default even)
+  --live-interval-ms <n>   a living store: one change (new order, customer edit, fulfilment,
+                           refund, cancellation, the odd deletion) every n ms per installed shop,
+                           sent as webhooks (env STANDIN_LIVE_INTERVAL_MS; default 0 = off)
   --bulk-rate <n>          bulk objects per second (env STANDIN_BULK_RATE; default 20000)
   --bulk-mode <auto|manual> (env STANDIN_BULK_MODE; default auto)
   --webhook-timeout-ms <n> (env STANDIN_WEBHOOK_TIMEOUT_MS; default 5000)
@@ -45,6 +54,9 @@ const { values } = parseArgs({
     shop: { type: "string", multiple: true },
     seed: { type: "string" },
     install: { type: "boolean" },
+    "ends-at": { type: "string" },
+    "live-interval-ms": { type: "string" },
+    history: { type: "string" },
     "bulk-rate": { type: "string" },
     "bulk-mode": { type: "string" },
     "webhook-timeout-ms": { type: "string" },
@@ -75,6 +87,22 @@ if (!apiSecret) fail("Missing --api-secret (or SHOPIFY_API_SECRET)");
 
 const seed = number(values.seed ?? env.STANDIN_SEED, "--seed", 1);
 const install = values.install ?? env.STANDIN_INSTALL === "1";
+/** "today" is this UTC day's midnight: the same history for every start on one day. */
+function endsAt(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (value === "now") return new Date().toISOString();
+  if (value === "today") return `${new Date().toISOString().slice(0, 10)}T00:00:00Z`;
+  if (Number.isNaN(Date.parse(value))) fail("--ends-at must be an ISO time, today or now");
+  return value;
+}
+const historyEndsAt = endsAt(values["ends-at"] ?? env.STANDIN_ENDS_AT);
+const liveIntervalMs = number(
+  values["live-interval-ms"] ?? env.STANDIN_LIVE_INTERVAL_MS,
+  "--live-interval-ms",
+  0,
+);
+const history = values.history ?? env.STANDIN_HISTORY ?? "even";
+if (history !== "even" && history !== "lifelike") fail("--history must be even or lifelike");
 const specs = values.shop ?? (env.STANDIN_SHOPS ?? "demo:200:600").split(",").filter(Boolean);
 const shops: SeedShopOptions[] = specs.map((spec) => {
   const [shop = "", customers, orders, currencyCode] = spec.split(":");
@@ -85,6 +113,8 @@ const shops: SeedShopOptions[] = specs.map((spec) => {
     currencyCode: currencyCode || undefined,
     seed,
     install,
+    endsAt: historyEndsAt,
+    history,
   };
 });
 const bulkMode = values["bulk-mode"] ?? env.STANDIN_BULK_MODE ?? "auto";
@@ -116,6 +146,14 @@ const standIn = await startShopifyStandIn({
 
 const seeded = [];
 for (const shop of shops) seeded.push(await standIn.seedShop(shop));
+if (liveIntervalMs > 0) {
+  for (const shop of seeded) {
+    standIn.startLiveStream(shop.shop, {
+      intervalMs: liveIntervalMs,
+      onChange: (change) => log?.(`live ${shop.shop}: ${change.kind} ${change.id}`),
+    });
+  }
+}
 
 // The URL to open in a browser. The admin and the app must be one site (or the browser treats the
 // app's frame as third-party and refuses it storage), and the app's frame policy names the admin's

@@ -12,6 +12,9 @@ import { Auth } from "./auth.ts";
 import { BulkManager } from "./bulk.ts";
 import type { BulkErrorCode, BulkMode } from "./bulk.ts";
 import { LeakyBucket } from "./cost.ts";
+import type { PurchaseHistory } from "./generator.ts";
+import { LiveStream } from "./live.ts";
+import type { LiveStreamOptions } from "./live.ts";
 import type { ThrottleStatus } from "./cost.ts";
 import { gid, isoUtc, parseTimeInput } from "./format.ts";
 import { groundTruth, groundTruthCustomer, groundTruthOrder } from "./ground-truth.ts";
@@ -103,6 +106,8 @@ export interface SeedShopOptions {
   years?: number;
   /** End of the generated history (ISO); the default is fixed so data is deterministic. */
   endsAt?: string;
+  /** How orders fall on customers (generator.ts): `even` (default) or `lifelike` (the demo's). */
+  history?: PurchaseHistory;
   /** Install the app and return an offline token (default true). */
   install?: boolean;
   scopes?: string[];
@@ -181,6 +186,7 @@ export class StandIn {
   readonly shops = new Map<string, ShopEntry>();
   private readonly server: Server;
   private readonly dir: string;
+  private readonly liveStreams = new Set<LiveStream>();
   private address = "";
 
   private constructor(options: StandInOptions, dir: string) {
@@ -255,6 +261,7 @@ export class StandIn {
   }
 
   async close(): Promise<void> {
+    for (const stream of this.liveStreams) stream.stop();
     this.deliverer.close();
     await this.bulk.close();
     this.server.closeAllConnections();
@@ -295,6 +302,7 @@ export class StandIn {
       currencyCode: options.currencyCode,
       endsAt: parseTimeInput(options.endsAt ?? DEFAULT_ENDS_AT),
       years: options.years ?? 3,
+      history: options.history,
     });
     const previous = this.shops.get(domain);
     if (previous) this.auth.revokeShop(domain);
@@ -377,6 +385,17 @@ export class StandIn {
 
   burst(shop: string, count: number, weights?: BurstWeights): Change[] {
     return mutations.burst(this.entry(shop).shop, this.emitFn, count, weights);
+  }
+
+  /**
+   * Starts a living store (tests/shopify-standin/live.ts): one change every `intervalMs` while
+   * the app is installed, announced by webhooks. Stopped by its `limit`, `stop()` or `close()`.
+   */
+  startLiveStream(shop: string, options: LiveStreamOptions): LiveStream {
+    const stream = new LiveStream(this.entry(shop).shop, this.emitFn, options);
+    this.liveStreams.add(stream);
+    void stream.done.then(() => this.liveStreams.delete(stream));
+    return stream;
   }
 
   // ---- webhooks ----------------------------------------------------------------------------

@@ -15,7 +15,14 @@
  * DEMO_LIVE_SECONDS (3; 0 keeps the store still).
  */
 import { runMigrations } from "graphile-worker";
-import { DEFAULT_EMBEDDED, displayPath, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import {
+  DEFAULT_EMBEDDED,
+  PROJECT_ROOT,
+  displayPath,
+  startEmbeddedPostgres,
+} from "./lib/embedded-postgres.ts";
 import { DEMO_LIVE_SECONDS, DEMO_SHOP, demoHistoryEnd } from "./lib/demo-shop.ts";
 import { migrateDeploy } from "./lib/prisma.ts";
 import {
@@ -36,6 +43,7 @@ if (!Number.isFinite(liveSeconds) || liveSeconds < 0) {
   process.exit(78);
 }
 const shop = DEMO_SHOP.handle;
+const STANDIN_STATE_FILE = path.join(PROJECT_ROOT, ".data", "shopify-standin.json");
 const appUrl = `http://localhost:${port}`;
 // Development credentials, shared by the stand-in (which signs with them) and Recur.
 const apiKey = process.env.SHOPIFY_API_KEY ?? "recur-dev-api-key";
@@ -73,6 +81,7 @@ try {
   say("building the app (if it changed)");
   await buildIfStale();
 
+  mkdirSync(path.dirname(STANDIN_STATE_FILE), { recursive: true });
   const standIn = await startStandInProcess([
     "--port",
     String(standInPort),
@@ -94,6 +103,10 @@ try {
     DEMO_SHOP.history,
     "--live-interval-ms",
     String(Math.round(liveSeconds * 1000)),
+    // A restarted demo is the same Shopify: Recur's stored token still works, the app stays
+    // installed, the store keeps its changes, and an interrupted sync settles without a browser.
+    "--state-file",
+    STANDIN_STATE_FILE,
   ]);
   children.push(standIn);
   // The browser must see the admin and the app on one site (localhost), or it treats the app's

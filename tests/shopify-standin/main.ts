@@ -5,6 +5,7 @@
 // exits cleanly on SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
 import { startShopifyStandIn } from "./index.ts";
+import { readState, writeState } from "./persist.ts";
 import type { SeedShopOptions } from "./index.ts";
 
 const HELP = `Usage: node tests/shopify-standin/main.ts [options]
@@ -30,6 +31,8 @@ const HELP = `Usage: node tests/shopify-standin/main.ts [options]
   --live-interval-ms <n>   a living store: one change (new order, customer edit, fulfilment,
                            refund, cancellation, the odd deletion) every n ms per installed shop,
                            sent as webhooks (env STANDIN_LIVE_INTERVAL_MS; default 0 = off)
+  --state-file <path>      remember tokens, installs and the shops' data across restarts in this
+                           file (env STANDIN_STATE_FILE; default none: each start is afresh)
   --bulk-rate <n>          bulk objects per second (env STANDIN_BULK_RATE; default 20000)
   --bulk-mode <auto|manual> (env STANDIN_BULK_MODE; default auto)
   --webhook-timeout-ms <n> (env STANDIN_WEBHOOK_TIMEOUT_MS; default 5000)
@@ -57,6 +60,7 @@ const { values } = parseArgs({
     "ends-at": { type: "string" },
     "live-interval-ms": { type: "string" },
     history: { type: "string" },
+    "state-file": { type: "string" },
     "bulk-rate": { type: "string" },
     "bulk-mode": { type: "string" },
     "webhook-timeout-ms": { type: "string" },
@@ -146,6 +150,39 @@ const standIn = await startShopifyStandIn({
 
 const seeded = [];
 for (const shop of shops) seeded.push(await standIn.seedShop(shop));
+
+// A restart of the same stand-in: the app's stored tokens still work, installs stand, and each
+// shop's data is as the last run's changes left it (unless it was seeded otherwise this time).
+const stateFile = values["state-file"] ?? env.STANDIN_STATE_FILE;
+let saveState = async () => {};
+if (stateFile) {
+  const state = await readState(stateFile);
+  if (state) {
+    const { restored, reseeded } = standIn.importState(state);
+    log?.(
+      `state from ${state.savedAt} (${stateFile}): tokens kept; data restored for ${restored.join(", ") || "no shop"}` +
+        (reseeded.length > 0 ? `; seeded afresh: ${reseeded.join(", ")}` : ""),
+    );
+    for (const s of seeded) s.installed = standIn.entry(s.shop).shop.installed;
+    for (const s of seeded) s.orders = standIn.entry(s.shop).shop.orders.size;
+    for (const s of seeded) s.customers = standIn.entry(s.shop).shop.customers.size;
+  }
+  let saved = "";
+  saveState = async () => {
+    const signature = `${standIn.revision}:${JSON.stringify(standIn.auth.exportTokens())}:${standIn
+      .listShops()
+      .map((s) => s.installed)
+      .join()}`;
+    if (signature === saved) return;
+    await writeState(stateFile, standIn.exportState());
+    saved = signature;
+  };
+  await saveState();
+  setInterval(
+    () => void saveState().catch((error: Error) => log?.(`state not saved: ${error.message}`)),
+    2_000,
+  ).unref();
+}
 if (liveIntervalMs > 0) {
   for (const shop of seeded) {
     standIn.startLiveStream(shop.shop, {
@@ -186,6 +223,7 @@ async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   log?.(`${signal}: closing`);
+  await saveState().catch((error: Error) => log?.(`state not saved: ${error.message}`));
   await standIn.close();
   process.exit(0);
 }

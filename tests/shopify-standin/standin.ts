@@ -13,6 +13,7 @@ import { BulkManager } from "./bulk.ts";
 import type { BulkErrorCode, BulkMode } from "./bulk.ts";
 import { LeakyBucket } from "./cost.ts";
 import type { PurchaseHistory } from "./generator.ts";
+import type { StandInState } from "./persist.ts";
 import { LiveStream } from "./live.ts";
 import type { LiveStreamOptions } from "./live.ts";
 import type { ThrottleStatus } from "./cost.ts";
@@ -187,6 +188,10 @@ export class StandIn {
   private readonly server: Server;
   private readonly dir: string;
   private readonly liveStreams = new Set<LiveStream>();
+  /** How each shop was seeded (its options), to tell a saved state of the same shop (persist.ts). */
+  private readonly seededAs = new Map<string, string>();
+  /** Grows with every change announced; a saver compares it to know when to save. */
+  revision = 0;
   private address = "";
 
   private constructor(options: StandInOptions, dir: string) {
@@ -315,6 +320,18 @@ export class StandIn {
       scopes: options.scopes ?? this.options.scopes,
     };
     this.shops.set(domain, entry);
+    this.seededAs.set(
+      domain,
+      JSON.stringify({
+        seed: options.seed ?? 1,
+        customers: options.customers ?? 50,
+        orders: options.orders ?? 150,
+        currencyCode: options.currencyCode ?? null,
+        years: options.years ?? 3,
+        endsAt: options.endsAt ?? DEFAULT_ENDS_AT,
+        history: options.history ?? "even",
+      }),
+    );
     let accessToken: string | null = null;
     if (options.install ?? true) {
       shop.installed = true;
@@ -398,10 +415,51 @@ export class StandIn {
     return stream;
   }
 
+  // ---- restarts ----------------------------------------------------------------------------
+
+  /** Tokens, installs and every shop's data: what a restarted stand-in needs (persist.ts). */
+  exportState(): StandInState {
+    const shops: StandInState["shops"] = {};
+    for (const [domain, entry] of this.shops) {
+      shops[domain] = { seededAs: this.seededAs.get(domain) ?? "", shop: entry.shop.snapshot() };
+    }
+    return {
+      version: 1,
+      savedAt: new Date().toISOString(),
+      tokens: this.auth.exportTokens(),
+      shops,
+    };
+  }
+
+  /**
+   * Takes up a previous run's state: its tokens stay valid and its installs stand. A shop seeded
+   * the same way as then gets back its data as the previous run's changes left it; a shop seeded
+   * otherwise (another day's history in the demo) keeps its new data.
+   */
+  importState(state: StandInState): { restored: string[]; reseeded: string[] } {
+    this.auth.importTokens(state.tokens);
+    const restored: string[] = [];
+    const reseeded: string[] = [];
+    for (const [domain, saved] of Object.entries(state.shops)) {
+      const entry = this.shops.get(domain);
+      if (!entry) continue;
+      if (saved.seededAs === this.seededAs.get(domain)) {
+        entry.shop.restore(saved.shop);
+        restored.push(domain);
+      } else {
+        entry.shop.installed = saved.shop.installed;
+        reseeded.push(domain);
+      }
+    }
+    this.revision += 1;
+    return { restored, reseeded };
+  }
+
   // ---- webhooks ----------------------------------------------------------------------------
 
   /** Announces an event to the app: one delivery per subscription to its topic. */
   emit(shop: Shop, topic: string, payload: unknown, atSeconds: number): DeliveryRecord[] {
+    this.revision += 1;
     const compliance = (COMPLIANCE_TOPICS as readonly string[]).includes(topic);
     if (!shop.installed && !compliance && topic !== "app/uninstalled") return [];
     const names = compliance

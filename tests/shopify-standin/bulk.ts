@@ -14,6 +14,8 @@ import { gid, parseId, restTime } from "./format.ts";
 import { StandInError } from "./mutations.ts";
 import { bulkChildren, bulkRoots } from "./resolvers.ts";
 import type { BulkOperationView, BulkService, RequestContext } from "./resolvers.ts";
+import { bulkLineIds } from "./shapes.ts";
+import type { PayloadShapes } from "./shapes.ts";
 import type { Shop } from "./shop.ts";
 
 export type BulkMode = "auto" | "manual";
@@ -89,8 +91,8 @@ class BulkRun implements BulkOperationView {
 }
 
 /** JSON as Shopify's bulk files write it: forward slashes escaped ("gid:\/\/shopify\/…"). */
-function jsonLine(value: unknown): string {
-  return `${JSON.stringify(value).replaceAll("/", "\\/")}\n`;
+function jsonLine(value: unknown, shapes: PayloadShapes): string {
+  return `${bulkLineIds(shapes, JSON.stringify(value)).replaceAll("/", "\\/")}\n`;
 }
 
 function project(
@@ -477,7 +479,7 @@ export class BulkManager implements BulkService {
     const ctx = run.ctx;
     const row = project(plan, source, ctx);
     if (parentId !== null) row.__parentId = parentId;
-    const own = jsonLine(row);
+    const own = jsonLine(row, ctx.shop.shapes);
     run.objectCount += 1;
     if (plan.connections.length === 0) return own;
     const id = idOf(plan, source, ctx);

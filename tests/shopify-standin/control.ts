@@ -5,9 +5,23 @@ import type { BulkErrorCode, BulkMode } from "./bulk.ts";
 import { HttpError, readJson, sendJson } from "./http-util.ts";
 import type { BurstWeights, CustomerInput, OrderInput, OrderPatch } from "./mutations.ts";
 import type { SeedShopOptions, SendWebhookInput, StandIn } from "./standin.ts";
+import type { PayloadShapes } from "./shapes.ts";
 import type { DeliveryFaults } from "./webhooks.ts";
 
 type Body = Record<string, unknown>;
+
+/** Payload shapes over JSON: `idOffset` travels as a decimal string (it exceeds 2^53). */
+function shapesJson(shapes: PayloadShapes) {
+  return { ...shapes, idOffset: shapes.idOffset?.toString() };
+}
+
+function shapesFrom(body: Body): PayloadShapes {
+  const { idOffset, ...rest } = body as Omit<PayloadShapes, "idOffset"> & { idOffset?: unknown };
+  if (idOffset === undefined || idOffset === null) return rest;
+  if (typeof idOffset !== "string" || !/^\d+$/.test(idOffset))
+    throw new HttpError(422, { error: "idOffset must be a decimal string" });
+  return { ...rest, idOffset: BigInt(idOffset) };
+}
 
 function num(value: unknown, name: string): number {
   const n = typeof value === "string" ? Number(value) : value;
@@ -63,6 +77,10 @@ export async function handleControl(
       return ok({
         changes: standIn.burst(shop, num(body.count, "count"), body.weights as BurstWeights),
       });
+    case "GET /shops/:/payload-shapes":
+      return ok(shapesJson(standIn.getPayloadShapes(shop)));
+    case "PUT /shops/:/payload-shapes":
+      return ok(shapesJson(standIn.setPayloadShapes(shop, shapesFrom(body))));
     case "GET /shops/:/faults":
       return ok(standIn.getFaults(shop));
     case "PUT /shops/:/faults":

@@ -42,6 +42,8 @@ export type { LiveChange, LiveChangeKind, LiveStreamOptions } from "./live.ts";
 export { RETRY_COUNT, RETRY_DELAYS_MS, signBody } from "./webhooks.ts";
 export type { BulkErrorCode, BulkMode } from "./bulk.ts";
 export { hostParam, signQuery } from "./admin-frame.ts";
+export { MAX_ID_OFFSET, shopifyIdOf } from "./shapes.ts";
+export type { PayloadShapes, ProtectedField } from "./shapes.ts";
 
 /** Starts a stand-in on loopback; `close()` stops it and everything it started. */
 export function startShopifyStandIn(options: StandInOptions): Promise<StandIn> {

@@ -14,7 +14,19 @@ export type FinancialStatus =
   | "VOIDED"
   | "EXPIRED";
 
-export type FulfillmentStatus = "UNFULFILLED" | "PARTIALLY_FULFILLED" | "FULFILLED" | "RESTOCKED";
+/** GraphQL's OrderDisplayFulfillmentStatus (API 2026-10); the generator uses the first four. */
+export type FulfillmentStatus =
+  | "UNFULFILLED"
+  | "PARTIALLY_FULFILLED"
+  | "FULFILLED"
+  | "RESTOCKED"
+  | "FULFILLMENT_NOT_REQUIRED"
+  | "IN_PROGRESS"
+  | "ON_HOLD"
+  | "OPEN"
+  | "PENDING_FULFILLMENT"
+  | "REQUEST_DECLINED"
+  | "SCHEDULED";
 
 export type CancelReason = "CUSTOMER" | "DECLINED" | "FRAUD" | "INVENTORY" | "OTHER" | "STAFF";
 

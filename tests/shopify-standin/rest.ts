@@ -24,6 +24,15 @@ export function restFulfillmentStatus(status: FulfillmentStatus): string | null 
       return "fulfilled";
     case "RESTOCKED":
       return "restocked";
+    // Nothing fulfilled yet: REST has only null for all of these (GraphQL tells them apart).
+    case "FULFILLMENT_NOT_REQUIRED":
+    case "IN_PROGRESS":
+    case "ON_HOLD":
+    case "OPEN":
+    case "PENDING_FULFILLMENT":
+    case "REQUEST_DECLINED":
+    case "SCHEDULED":
+      return null;
   }
 }
 
@@ -229,10 +238,10 @@ export function restOrder(shop: Shop, order: Order) {
     billing_address: address,
     ...(customer ? { customer: restCustomer(shop, customer, { withAddresses: false }) } : {}),
     discount_applications: [],
-    fulfillments: [],
+    fulfillments: shop.shapes.fulfillmentsAndRefunds ? restFulfillments(shop, order) : [],
     line_items: order.lineItems.map((item) => restLineItem(item, currency, fulfilled)),
     payment_terms: null,
-    refunds: [],
+    refunds: shop.shapes.fulfillmentsAndRefunds ? restRefunds(shop, order) : [],
     shipping_address: address,
     shipping_lines:
       order.shippingCents > 0
@@ -259,6 +268,86 @@ export function restOrder(shop: Shop, order: Order) {
     returns: [],
     line_item_groups: [],
   };
+}
+
+/**
+ * `fulfillments[]` as Shopify's order bodies carry them: each repeats its line items in full. A
+ * fulfilled order has one fulfillment of every item; a partially fulfilled one, of the first half.
+ */
+function restFulfillments(shop: Shop, order: Order) {
+  const status = order.fulfillmentStatus;
+  if (status !== "FULFILLED" && status !== "PARTIALLY_FULFILLED") return [];
+  const tz = shop.info.ianaTimezone;
+  const currency = shop.info.currencyCode;
+  const items =
+    status === "FULFILLED"
+      ? order.lineItems
+      : order.lineItems.slice(0, Math.max(1, Math.floor(order.lineItems.length / 2)));
+  const id = order.id + 70_000_000;
+  return [
+    {
+      id,
+      admin_graphql_api_id: `gid://shopify/Fulfillment/${id}`,
+      created_at: restTime(order.updatedAt, tz),
+      location_id: shop.info.id + 1,
+      name: `${order.name}.1`,
+      order_id: order.id,
+      origin_address: {},
+      receipt: {},
+      service: "manual",
+      shipment_status: null,
+      status: "success",
+      tracking_company: null,
+      tracking_number: null,
+      tracking_numbers: [],
+      tracking_url: null,
+      tracking_urls: [],
+      updated_at: restTime(order.updatedAt, tz),
+      line_items: items.map((item) => restLineItem(item, currency, true)),
+    },
+  ];
+}
+
+/**
+ * `refunds[]`: a refunded order has one refund whose `refund_line_items[]` each repeat their
+ * `line_item` in full (a full refund: every item; a partial one: the first).
+ */
+function restRefunds(shop: Shop, order: Order) {
+  if (order.refundedCents <= 0) return [];
+  const tz = shop.info.ianaTimezone;
+  const currency = shop.info.currencyCode;
+  const fulfilled = order.fulfillmentStatus === "FULFILLED";
+  const items =
+    order.refundedCents >= order.totalCents ? order.lineItems : order.lineItems.slice(0, 1);
+  const id = order.id + 80_000_000;
+  return [
+    {
+      id,
+      admin_graphql_api_id: `gid://shopify/Refund/${id}`,
+      created_at: restTime(order.updatedAt, tz),
+      note: null,
+      order_id: order.id,
+      processed_at: restTime(order.updatedAt, tz),
+      restock: false,
+      total_duties_set: moneySet(0, currency),
+      user_id: null,
+      order_adjustments: [],
+      transactions: [],
+      refund_line_items: items.map((item, index) => ({
+        id: id * 10 + index,
+        line_item_id: item.id,
+        location_id: null,
+        quantity: item.quantity,
+        restock_type: "no_restock",
+        subtotal: restMoney(item.priceCents * item.quantity),
+        subtotal_set: moneySet(item.priceCents * item.quantity, currency),
+        total_tax: "0.00",
+        total_tax_set: moneySet(0, currency),
+        line_item: restLineItem(item, currency, fulfilled),
+      })),
+      duties: [],
+    },
+  ];
 }
 
 export function restOrderDeleted(order: Order) {
@@ -290,6 +379,35 @@ export function tagsChanged(customer: Customer, tags: string[], occurredAtMs: nu
 
 /** The shop resource, as `app/uninstalled` carries it. */
 export function restShop(shop: Shop) {
+  const body = restShopFields(shop);
+  // Shopify's documented app/uninstalled body has these null (shapes.documentedNulls).
+  if (!shop.shapes.documentedNulls) return body;
+  const nulls = Object.fromEntries(DOCUMENTED_SHOP_NULLS.map((key) => [key, null]));
+  return { ...body, ...nulls };
+}
+
+/** The keys the documented app/uninstalled body (shopify.dev webhook reference) sends as null. */
+export const DOCUMENTED_SHOP_NULLS = [
+  "domain",
+  "source",
+  "latitude",
+  "longitude",
+  "address2",
+  "created_at",
+  "updated_at",
+  "iana_timezone",
+  "taxes_included",
+  "auto_configure_tax_inclusivity",
+  "tax_shipping",
+  "county_taxes",
+  "plan_name",
+  "myshopify_domain",
+  "google_apps_domain",
+  "google_apps_login_enabled",
+  "password_enabled",
+] as const;
+
+function restShopFields(shop: Shop) {
   const info = shop.info;
   const tz = info.ianaTimezone;
   const symbol: Record<string, string> = { USD: "$", CAD: "$", AUD: "$", EUR: "€", GBP: "£" };

@@ -169,6 +169,7 @@ export const ADMIN_SDL = /* GraphQL */ `
 
   enum OrderDisplayFulfillmentStatus {
     FULFILLED
+    FULFILLMENT_NOT_REQUIRED
     IN_PROGRESS
     ON_HOLD
     OPEN

@@ -5,6 +5,7 @@ import { ShopClock } from "./clock.ts";
 import { generateShop, hash32, makeFaker } from "./generator.ts";
 import type { GenerateShopOptions, IdSequences } from "./generator.ts";
 import type { CatalogVariant, Customer, Order, ShopInfo } from "./model.ts";
+import type { PayloadShapes } from "./shapes.ts";
 
 export interface ShopSnapshot {
   installed: boolean;
@@ -26,6 +27,8 @@ export class Shop {
   /** Random source for changes made after seeding (bursts, generated resources). */
   readonly faker: Faker;
   installed = false;
+  /** Shopify's real shapes this shop's bodies and bulk lines take (none by default). */
+  shapes: PayloadShapes = {};
   private readonly firstCustomerId: number;
   private readonly firstOrderId: number;
 

@@ -27,6 +27,8 @@ import { restShop } from "./rest.ts";
 import { buildAdminSchema } from "./resolvers.ts";
 import type { BulkOperationView } from "./resolvers.ts";
 import { handleRequest } from "./server.ts";
+import { validateShapes, webhookBody } from "./shapes.ts";
+import type { PayloadShapes } from "./shapes.ts";
 import { Shop } from "./shop.ts";
 import { Deliverer } from "./webhooks.ts";
 import type { DeliveryFaults, DeliveryRecord, InjectOptions } from "./webhooks.ts";
@@ -457,6 +459,20 @@ export class StandIn {
 
   // ---- webhooks ----------------------------------------------------------------------------
 
+  /**
+   * Shopify's real shapes for one shop's webhook bodies and bulk lines (README: "Shopify's real
+   * shapes"); `{}` restores the defaults. Returns what is now in effect.
+   */
+  setPayloadShapes(shop: string, shapes: PayloadShapes): PayloadShapes {
+    const entry = this.entry(shop);
+    entry.shop.shapes = validateShapes(shapes);
+    return { ...entry.shop.shapes };
+  }
+
+  getPayloadShapes(shop: string): PayloadShapes {
+    return { ...this.entry(shop).shop.shapes };
+  }
+
   /** Announces an event to the app: one delivery per subscription to its topic. */
   emit(shop: Shop, topic: string, payload: unknown, atSeconds: number): DeliveryRecord[] {
     this.revision += 1;
@@ -470,7 +486,7 @@ export class StandIn {
       {
         shop: shop.domain,
         topic,
-        body: JSON.stringify(payload),
+        body: webhookBody(shop.shapes, topic, payload),
         eventId: randomUUID(),
         triggeredAt: new Date(Math.max(Date.now(), atSeconds * 1000)).toISOString(),
         apiVersion: WEBHOOK_API_VERSION,

@@ -35,6 +35,12 @@ export interface Column<R> {
   value: (record: R) => string | number | boolean | null | undefined;
   /** SQL turning the travelling value (`src.<name>`) into the column's value. */
   decode?: (source: string) => string;
+  /**
+   * The travelling value is the value to write followed by the other values it may stand for,
+   * space separated; a stored value among them is more precise and is kept (docs/decisions/031).
+   * Only array parameters (webhooks) carry such lists; a bulk line's value is exact.
+   */
+  vague?: boolean;
 }
 
 interface Group<R> {
@@ -141,7 +147,16 @@ const orderSpec: ResourceSpec<OrderRecord> = {
       { name: "cancelled_at", type: "timestamptz", value: (r) => r.cancelledAt },
       { name: "cancel_reason", type: "text", value: (r) => r.cancelReason },
       { name: "financial_status", type: "text", value: (r) => r.financialStatus },
-      { name: "fulfillment_status", type: "text", value: (r) => r.fulfillmentStatus },
+      {
+        name: "fulfillment_status",
+        type: "text",
+        value: (r) =>
+          r.fulfillmentStatus && r.fulfillmentStatusAlsoMeans?.length
+            ? [r.fulfillmentStatus, ...r.fulfillmentStatusAlsoMeans].join(" ")
+            : r.fulfillmentStatus,
+        decode: (source) => `split_part(${source}, ' ', 1)`,
+        vague: true,
+      },
       { name: "currency_code", type: "text", value: (r) => r.currencyCode },
       { name: "total_price", type: "numeric", value: (r) => r.totalPrice },
       { name: "subtotal_price", type: "numeric", value: (r) => r.subtotalPrice },
@@ -234,10 +249,16 @@ function guardedUpsertSql<R>(spec: ResourceSpec<R>, source: Source): string {
   const notSent = (c: Column<R>) =>
     `EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
        AND '${c.name}' = ANY(string_to_array(src.${NOT_SENT}, ' ')))`;
+  // A vague value (Column.vague) keeps a stored value it may stand for.
+  const keepsStored = (c: Column<R>) =>
+    `existing.${c.name} = ANY(string_to_array((SELECT src.${c.name} FROM src
+       WHERE src.shopify_id = EXCLUDED.shopify_id), ' '))`;
   const incoming = (c: Column<R>) => {
-    const value = c.personal
+    let value = c.personal
       ? `CASE WHEN existing.redacted_at IS NULL THEN EXCLUDED.${c.name} END`
       : `EXCLUDED.${c.name}`;
+    if (arrays && c.vague)
+      value = `CASE WHEN ${keepsStored(c)} THEN existing.${c.name} ELSE ${value} END`;
     return arrays ? `CASE WHEN ${notSent(c)} THEN existing.${c.name} ELSE ${value} END` : value;
   };
   const fieldsDiffer = (group: Group<R>) =>

@@ -87,7 +87,14 @@ export interface OrderRecord {
   cancelledAt: Sent<string | null>;
   cancelReason: Sent<string | null>;
   financialStatus: Sent<string | null>;
+  /** GraphQL's OrderDisplayFulfillmentStatus. */
   fulfillmentStatus: Sent<string | null>;
+  /**
+   * The other values `fulfillmentStatus` may stand for, when it was read from a REST value that
+   * cannot tell them apart (REST `null`: unfulfilled, on hold, scheduled, ...). A stored value
+   * among them is more precise and stays (docs/decisions/031). Absent: the value is exact.
+   */
+  fulfillmentStatusAlsoMeans?: string[];
   currencyCode: Sent<string | null>;
   totalPrice: Sent<string | null>;
   subtotalPrice: Sent<string | null>;

@@ -11,6 +11,7 @@ import {
   type LineItemRecord,
   type OrderRecord,
 } from "../store/records.ts";
+import { sentEnum } from "../store/shopify-enums.server.ts";
 
 const gidOf = (type: string) =>
   z.string().transform((value, ctx) => {
@@ -62,7 +63,7 @@ export function customerLine(snapshotAt: string) {
         firstName: line.firstName,
         lastName: line.lastName,
         phone: line.defaultPhoneNumber?.phoneNumber ?? null,
-        state: line.state,
+        state: sentEnum("customer state", line.state),
         verifiedEmail: line.verifiedEmail ?? null,
         shopifyCreatedAt: line.createdAt ?? null,
         shopifyUpdatedAt: line.updatedAt,
@@ -107,9 +108,11 @@ export const orderLine = z
     shopifyCreatedAt: line.createdAt ?? null,
     processedAt: line.processedAt ?? null,
     cancelledAt: line.cancelledAt ?? null,
-    cancelReason: line.cancelReason,
-    financialStatus: line.displayFinancialStatus,
-    fulfillmentStatus: line.displayFulfillmentStatus,
+    // Enums as sent; a value Recur does not know is logged once (docs/decisions/032). GraphQL's
+    // displayFulfillmentStatus is exact: it replaces a vaguer REST reading (decision 031).
+    cancelReason: sentEnum("order cancel reason", line.cancelReason),
+    financialStatus: sentEnum("order financial status", line.displayFinancialStatus),
+    fulfillmentStatus: sentEnum("order fulfillment status", line.displayFulfillmentStatus),
     currencyCode: line.currencyCode,
     totalPrice: line.totalPriceSet?.shopMoney.amount ?? null,
     subtotalPrice: line.subtotalPriceSet?.shopMoney.amount ?? null,

@@ -13,6 +13,7 @@ import {
   type LineItemRecord,
   type OrderRecord,
 } from "../store/records.ts";
+import { restFulfillmentStatus, sentEnum } from "../store/shopify-enums.server.ts";
 
 const timestamp = z.iso.datetime({ offset: true });
 const money = z
@@ -65,8 +66,6 @@ const nullableString = z
  * absent stays `undefined`, "not sent", which the guarded upsert leaves as stored; `null` clears.
  */
 const sentString = z.string().nullish();
-const upper = (value: string | null | undefined) =>
-  value === undefined ? undefined : value ? value.toUpperCase() : null;
 
 /**
  * customers/create and customers/update. Since API 2025-01 these carry no tags and no order
@@ -78,7 +77,8 @@ const customerFields = z.object({
   first_name: sentString,
   last_name: sentString,
   phone: sentString,
-  state: z.enum(["disabled", "invited", "enabled", "declined"]).nullish(),
+  // An enum: a value Shopify adds is stored as sent, never refused (docs/decisions/032).
+  state: sentString,
   verified_email: z.boolean().nullish(),
   currency: nullableString,
   created_at: timestamp.nullish(),
@@ -99,7 +99,7 @@ function customerProfile(
       firstName: fields.first_name,
       lastName: fields.last_name,
       phone: fields.phone,
-      state: upper(fields.state),
+      state: sentEnum("customer state", fields.state),
       verifiedEmail: fields.verified_email,
       shopifyCreatedAt: fields.created_at,
       shopifyUpdatedAt: fields.updated_at,
@@ -174,13 +174,6 @@ export function tagsChangedPayload(present: boolean) {
     }));
 }
 
-/** REST fulfillment_status (null, fulfilled, partial, restocked) as GraphQL's display status. */
-const FULFILLMENT_STATUS: Record<string, string> = {
-  fulfilled: "FULFILLED",
-  partial: "PARTIALLY_FULFILLED",
-  restocked: "RESTOCKED",
-};
-
 const lineItemPayload = z
   .object({
     title: nullableString,
@@ -231,6 +224,11 @@ export const orderPayload = z
   .transform((fields, ctx): OrderRecord => {
     const id = exactId("Order", fields, ctx);
     if (id === undefined) return z.NEVER;
+    // REST's fulfillment_status in GraphQL's words, with what it cannot tell apart (decision 031).
+    const fulfillment =
+      fields.fulfillment_status === undefined
+        ? undefined
+        : restFulfillmentStatus(fields.fulfillment_status);
     return {
       shopifyId: id,
       name: fields.name,
@@ -239,15 +237,10 @@ export const orderPayload = z
       shopifyCreatedAt: fields.created_at,
       processedAt: fields.processed_at,
       cancelledAt: fields.cancelled_at,
-      cancelReason: upper(fields.cancel_reason),
-      financialStatus: upper(fields.financial_status),
-      fulfillmentStatus:
-        fields.fulfillment_status === undefined
-          ? undefined
-          : fields.fulfillment_status
-            ? (FULFILLMENT_STATUS[fields.fulfillment_status] ??
-              fields.fulfillment_status.toUpperCase())
-            : "UNFULFILLED",
+      cancelReason: sentEnum("order cancel reason", fields.cancel_reason),
+      financialStatus: sentEnum("order financial status", fields.financial_status),
+      fulfillmentStatus: fulfillment?.status,
+      fulfillmentStatusAlsoMeans: fulfillment?.alsoMeans,
       currencyCode: fields.currency,
       totalPrice: fields.total_price,
       subtotalPrice: fields.subtotal_price,

@@ -238,14 +238,16 @@ async function watchProgress(until: () => Promise<boolean>) {
  */
 async function openTenTimes(when: string) {
   for (let open = 1; open <= 10; open++) {
+    // Whatever the page was doing before (the previous test, or the previous open) has ended: a
+    // navigation would abort it, which would be the test's doing, not a failed request.
+    await expect.poll(() => inFlight.size, { timeout: 15_000 }).toBe(0);
     const problemsBefore = pageProblems.length;
     const errorsBefore = appErrors.length;
     frameLoads.length = 0;
     await page.goto(standIn().adminUrl(SHOP));
     await app().getByRole("heading", { name: "Overview" }).waitFor({ timeout: 30_000 });
     await app().locator('[aria-label="Rows per second of recent sync runs"] svg').first().waitFor();
-    // The page's requests (App Bridge's session token, Remix's route manifest) have ended: the
-    // next open would abort them, which would be the test's doing, not a failed request.
+    // This open's own requests (App Bridge's session token, Remix's route manifest) have ended.
     await expect.poll(() => inFlight.size, { timeout: 15_000 }).toBe(0);
     expect(frameLoads.at(-1), `open ${open} ${when}`).toBe("/app");
     expect(pageProblems.slice(problemsBefore), `open ${open} ${when}`).toEqual([]);

@@ -35,7 +35,9 @@ export default defineConfig({
         v3_fetcherPersist: true,
         v3_relativeSplatPath: true,
         v3_throwAbortReason: true,
-        v3_lazyRouteDiscovery: true,
+        // The whole route manifest is in the page: no /__manifest fetches, which a reload or a
+        // second navigation of the admin frame aborted (a failed request in the e2e test).
+        v3_lazyRouteDiscovery: false,
         v3_singleFetch: false,
         v3_routeConfig: true,
       },

@@ -7,10 +7,23 @@
  * server and the worker. Open the printed admin URL: the stand-in plays Shopify admin, installs
  * Recur by token exchange, and Recur's first full sync starts. Ctrl-C stops everything.
  *
- * Environment: PORT (3000), STANDIN_PORT (4300), DEMO_CUSTOMERS (2000), DEMO_ORDERS (6000).
+ * The demo store is alive: its seeded history ends at today's midnight (UTC), and the stand-in
+ * makes one change every DEMO_LIVE_SECONDS (a new order, a customer edit, a fulfilment, a refund, a
+ * cancellation, the odd deletion), delivered to Recur as signed webhooks.
+ *
+ * Environment: PORT (3000), STANDIN_PORT (4300), DEMO_CUSTOMERS (2000), DEMO_ORDERS (6000),
+ * DEMO_LIVE_SECONDS (3; 0 keeps the store still).
  */
 import { runMigrations } from "graphile-worker";
-import { DEFAULT_EMBEDDED, displayPath, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import {
+  DEFAULT_EMBEDDED,
+  PROJECT_ROOT,
+  displayPath,
+  startEmbeddedPostgres,
+} from "./lib/embedded-postgres.ts";
+import { DEMO_LIVE_SECONDS, DEMO_SHOP, demoHistoryEnd } from "./lib/demo-shop.ts";
 import { migrateDeploy } from "./lib/prisma.ts";
 import {
   buildIfStale,
@@ -22,9 +35,15 @@ import {
 
 const port = Number(process.env.PORT ?? 3000);
 const standInPort = Number(process.env.STANDIN_PORT ?? 4300);
-const customers = Number(process.env.DEMO_CUSTOMERS ?? 2000);
-const orders = Number(process.env.DEMO_ORDERS ?? 6000);
-const shop = "recur-demo";
+const customers = Number(process.env.DEMO_CUSTOMERS ?? DEMO_SHOP.customers);
+const orders = Number(process.env.DEMO_ORDERS ?? DEMO_SHOP.orders);
+const liveSeconds = Number(process.env.DEMO_LIVE_SECONDS ?? DEMO_LIVE_SECONDS);
+if (!Number.isFinite(liveSeconds) || liveSeconds < 0) {
+  process.stderr.write("[demo] DEMO_LIVE_SECONDS must be a number of seconds (0 = off)\n");
+  process.exit(78);
+}
+const shop = DEMO_SHOP.handle;
+const STANDIN_STATE_FILE = path.join(PROJECT_ROOT, ".data", "shopify-standin.json");
 const appUrl = `http://localhost:${port}`;
 // Development credentials, shared by the stand-in (which signs with them) and Recur.
 const apiKey = process.env.SHOPIFY_API_KEY ?? "recur-dev-api-key";
@@ -62,6 +81,7 @@ try {
   say("building the app (if it changed)");
   await buildIfStale();
 
+  mkdirSync(path.dirname(STANDIN_STATE_FILE), { recursive: true });
   const standIn = await startStandInProcess([
     "--port",
     String(standInPort),
@@ -75,6 +95,18 @@ try {
     `${shop}:${customers}:${orders}`,
     "--bulk-rate",
     "2000",
+    // Dates relative to today: the overview's last weeks are this month's, not a month of zeros.
+    "--ends-at",
+    demoHistoryEnd(),
+    // Purchase histories in which every RFM segment has customers.
+    "--history",
+    DEMO_SHOP.history,
+    "--live-interval-ms",
+    String(Math.round(liveSeconds * 1000)),
+    // A restarted demo is the same Shopify: Recur's stored token still works, the app stays
+    // installed, the store keeps its changes, and an interrupted sync settles without a browser.
+    "--state-file",
+    STANDIN_STATE_FILE,
   ]);
   children.push(standIn);
   // The browser must see the admin and the app on one site (localhost), or it treats the app's
@@ -99,6 +131,11 @@ try {
   say("");
   say(`Recur is running at ${appUrl} (health: ${appUrl}/healthz)`);
   say(`Open Shopify admin for the demo shop: ${standInUrl}/store/${shop}/apps/recur`);
+  say(
+    liveSeconds > 0
+      ? `The store is alive: a change every ${liveSeconds} s (DEMO_LIVE_SECONDS=0 keeps it still).`
+      : "The store is still (DEMO_LIVE_SECONDS=0).",
+  );
   say("Ctrl-C stops everything.");
   for (const child of children) {
     void child.exited.then((code) => {

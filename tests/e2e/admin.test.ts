@@ -6,7 +6,7 @@
 // (screenshots under test-results/e2e/) without a console error in the app's frame.
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { chromium, type Browser, type Frame, type Page } from "playwright-core";
+import { chromium, type Browser, type Frame, type Page, type Request } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
@@ -14,9 +14,11 @@ import { PROJECT_ROOT } from "../../scripts/lib/embedded-postgres.ts";
 import { buildIfStale, startChild, waitForHttp, type Child } from "../../scripts/lib/stack.ts";
 import { compareWithGroundTruth } from "../support/ground-truth.ts";
 import { waitFor } from "../support/processes.ts";
-import { appPort, standIn } from "../support/standin.ts";
+import { startShopifyStandIn, type StandIn } from "../shopify-standin/index.ts";
+import { appPort, setStandIn, standIn } from "../support/standin.ts";
 
 const SHOP = "e2e-admin.myshopify.com";
+const SHOP_SEED = { shop: SHOP, customers: 120, orders: 240 };
 const ARTIFACTS = path.join(PROJECT_ROOT, "test-results", "e2e");
 const DOCS_SCREENSHOT = path.join(PROJECT_ROOT, "docs", "screenshots", "overview.png");
 const USER_AGENT =
@@ -24,6 +26,8 @@ const USER_AGENT =
 
 const appUrl = () => `http://127.0.0.1:${appPort()}`;
 const children: Child[] = [];
+/** The stand-in that replaced the file's own in the restart test (closed here, not by the setup). */
+let restartedStandIn: StandIn | undefined;
 const output: string[] = [];
 let browser: Browser;
 let page: Page;
@@ -37,6 +41,8 @@ const offMachine: string[] = [];
  * to frame ..."), requests that failed, and answers of 400 or more.
  */
 const pageProblems: string[] = [];
+/** Requests of the page (admin and app frame) not yet finished or failed. */
+const inFlight = new Set<Request>();
 /** The app frame's document loads, in order (the bounce page shows up here). */
 const frameLoads: string[] = [];
 
@@ -44,22 +50,11 @@ beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   await buildIfStale();
   // Not installed: the admin's first load installs Recur by token exchange.
-  await standIn().seedShop({ shop: SHOP, customers: 120, orders: 240, install: false });
+  await standIn().seedShop({ ...SHOP_SEED, install: false });
   // Slow enough that the overview's progress bar has something to show.
   standIn().setBulkRate(250);
-  const env = {
-    DATABASE_URL: process.env.DATABASE_URL,
-    PORT: String(appPort()),
-    SHOPIFY_APP_URL: appUrl(),
-    SHOPIFY_STANDIN_URL: standIn().url,
-    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
-    // A webhook job that fails once is exhausted; the sweeper makes it a dead letter.
-    WEBHOOK_MAX_ATTEMPTS: "1",
-    SYNC_POLL_SECONDS: "0.5",
-  };
-  const keep = (name: string) => (line: string) => output.push(`[${name}] ${line}`);
-  children.push(startChild({ name: "worker", args: ["worker.ts"], env, onLine: keep("worker") }));
-  children.push(startChild({ name: "web", args: ["server.ts"], env, onLine: keep("web") }));
+
+  startRecur();
   await waitForHttp(`${appUrl()}/healthz`);
 
   browser = await chromium.launch({
@@ -106,6 +101,9 @@ beforeAll(async () => {
     }
     pageProblems.push(`console.error: ${message.text()} (${message.location().url})`);
   });
+  page.on("request", (request) => inFlight.add(request));
+  page.on("requestfinished", (request) => inFlight.delete(request));
+  page.on("requestfailed", (request) => inFlight.delete(request));
   page.on("requestfailed", (request) => {
     pageProblems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`);
   });
@@ -118,6 +116,23 @@ beforeAll(async () => {
   // A production build of the app comes first: on a loaded 2-core machine it alone can outlast the
   // suite's default hook limit. A limit, not a timing: nothing here is measured.
 }, 300_000);
+
+/** Recur's web server and worker, on this file's database (started again by the restart test). */
+function startRecur() {
+  const env = {
+    DATABASE_URL: process.env.DATABASE_URL,
+    PORT: String(appPort()),
+    SHOPIFY_APP_URL: appUrl(),
+    SHOPIFY_STANDIN_URL: standIn().url,
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
+    // A webhook job that fails once is exhausted; the sweeper makes it a dead letter.
+    WEBHOOK_MAX_ATTEMPTS: "1",
+    SYNC_POLL_SECONDS: "0.5",
+  };
+  const keep = (name: string) => (line: string) => output.push(`[${name}] ${line}`);
+  children.push(startChild({ name: "worker", args: ["worker.ts"], env, onLine: keep("worker") }));
+  children.push(startChild({ name: "web", args: ["server.ts"], env, onLine: keep("web") }));
+}
 
 /** When a step fails: what the merchant saw, and the state of Recur and the stand-in behind it. */
 afterEach(async ({ task }) => {
@@ -151,6 +166,7 @@ afterEach(async ({ task }) => {
 
 afterAll(async () => {
   await browser?.close();
+  await restartedStandIn?.close();
   await Promise.all(children.map((child) => child.stop()));
   if (appErrors.length > 0 || process.env.E2E_VERBOSE) {
     process.stdout.write(`${output.slice(-80).join("\n")}\n`);
@@ -213,6 +229,30 @@ async function watchProgress(until: () => Promise<boolean>) {
     )
     .toBe(true);
   return seen;
+}
+
+/**
+ * Opens the admin ten times, as a merchant reloading it would: each time the app's frame must show
+ * the overview with both charts drawn, and nothing may go wrong on the page (a blocked frame, a
+ * console error, a failed request or an answer of 400 or more; see pageProblems).
+ */
+async function openTenTimes(when: string) {
+  for (let open = 1; open <= 10; open++) {
+    // Whatever the page was doing before (the previous test, or the previous open) has ended: a
+    // navigation would abort it, which would be the test's doing, not a failed request.
+    await expect.poll(() => inFlight.size, { timeout: 15_000 }).toBe(0);
+    const problemsBefore = pageProblems.length;
+    const errorsBefore = appErrors.length;
+    frameLoads.length = 0;
+    await page.goto(standIn().adminUrl(SHOP));
+    await app().getByRole("heading", { name: "Overview" }).waitFor({ timeout: 30_000 });
+    await app().locator('[aria-label="Rows per second of recent sync runs"] svg').first().waitFor();
+    // This open's own requests (App Bridge's session token, Remix's route manifest) have ended.
+    await expect.poll(() => inFlight.size, { timeout: 15_000 }).toBe(0);
+    expect(frameLoads.at(-1), `open ${open} ${when}`).toBe("/app");
+    expect(pageProblems.slice(problemsBefore), `open ${open} ${when}`).toEqual([]);
+    expect(appErrors.slice(errorsBefore), `open ${open} ${when}`).toEqual([]);
+  }
 }
 
 const formatted = (count: number) => new Intl.NumberFormat("en-US").format(count);
@@ -426,6 +466,36 @@ describe("the admin in Shopify admin", () => {
     await expect
       .poll(() => app().locator("#in-shopify-customers").textContent())
       .toBe(formatted(standIn().groundTruth(SHOP).customers.length));
+  });
+
+  it("opens cleanly ten times in a row on this start", async () => {
+    await openTenTimes("this start");
+  });
+
+  it("opens cleanly ten times in a row after a restart on the same data (a restarted demo)", async () => {
+    // Nothing on the page may talk to the processes while they are down.
+    await page.goto("about:blank");
+    // The stand-in restarts as `npm run demo` restarts it: on its port, with its saved state.
+    const state = standIn().exportState();
+    const port = Number(new URL(standIn().url).port);
+    await standIn().close();
+    const next = await startShopifyStandIn({
+      port,
+      appUrl: appUrl(),
+      apiKey: process.env.SHOPIFY_API_KEY!,
+      apiSecret: process.env.SHOPIFY_API_SECRET!,
+      timeScale: 0.001,
+    });
+    restartedStandIn = next;
+    await next.seedShop({ ...SHOP_SEED, install: false });
+    expect(next.importState(state).restored).toEqual([SHOP]);
+    setStandIn(next, appPort());
+    // Recur's web server and worker restart on the same database.
+    const running = children.splice(0);
+    await Promise.all(running.map((child) => child.stop()));
+    startRecur();
+    await waitForHttp(`${appUrl()}/healthz`);
+    await openTenTimes("after the restart");
   });
 
   it("raised no console error and no uncaught exception in the app's frame", () => {

@@ -17,9 +17,14 @@ export interface AccessTokenRecord {
   userId: number | null;
 }
 
-interface RefreshTokenRecord {
+export interface RefreshTokenRecord {
   shop: string;
   expiresAt: number;
+}
+
+export interface AuthTokens {
+  accessTokens: [string, AccessTokenRecord][];
+  refreshTokens: [string, RefreshTokenRecord][];
 }
 
 export interface AuthOptions {
@@ -213,6 +218,16 @@ export class Auth {
     if (!record) return false;
     record.expiresAt = Date.now() - 1;
     return true;
+  }
+
+  /** Every live token, for a stand-in that must remember them across a restart (persist.ts). */
+  exportTokens(): AuthTokens {
+    return { accessTokens: [...this.accessTokens], refreshTokens: [...this.refreshTokens] };
+  }
+
+  importTokens(tokens: AuthTokens): void {
+    for (const [token, record] of tokens.accessTokens) this.accessTokens.set(token, record);
+    for (const [token, record] of tokens.refreshTokens) this.refreshTokens.set(token, record);
   }
 
   clientMatches(clientId: unknown, clientSecret: unknown): boolean {

@@ -27,7 +27,16 @@ export interface GenerateShopOptions {
   endsAt: number;
   /** How many years of history to spread the data over. */
   years: number;
+  /**
+   * How orders fall on customers. `even` (the default): buyers picked at random, older customers
+   * more often. `lifelike`: a long tail of one-time buyers, a few very frequent customers,
+   * customers who lapsed months ago next to recent ones, and partial refunds, so that every RFM
+   * segment of docs/rfm.md has customers (the demo's shop).
+   */
+  history?: PurchaseHistory;
 }
+
+export type PurchaseHistory = "even" | "lifelike";
 
 export interface GeneratedShop {
   info: ShopInfo;
@@ -189,6 +198,7 @@ export function generateShop(options: GenerateShopOptions): GeneratedShop {
     end,
     ids,
     currencyCode,
+    options.history ?? "even",
   );
   return { info, customers, orders, catalog, ids };
 }
@@ -415,18 +425,13 @@ function generateOrders(
   end: number,
   ids: IdSequences,
   currencyCode: string,
+  history: PurchaseHistory,
 ): Order[] {
   const rate = taxRate(currencyCode);
-  // Pick buyers first; older customers have had more time to order again.
-  const drafts: { customer: Customer | null; createdAt: number }[] = [];
-  for (let i = 0; i < count; i++) {
-    const guest = customers.length === 0 || faker.number.int({ min: 0, max: 99 }) < 8;
-    const customer = guest
-      ? null
-      : (customers[Math.floor(faker.number.float() ** 1.6 * customers.length)] ?? null);
-    const from = customer ? Math.max(customer.createdAt, start) : start;
-    drafts.push({ customer, createdAt: from + Math.floor(faker.number.float() * (end - from)) });
-  }
+  const drafts =
+    history === "lifelike"
+      ? lifelikeDrafts(faker, count, customers, start, end)
+      : evenDrafts(faker, count, customers, start, end);
   drafts.sort((a, b) => a.createdAt - b.createdAt);
 
   const orders: Order[] = [];
@@ -446,6 +451,19 @@ function generateOrders(
       { weight: 3, value: "AUTHORIZED" as const },
       { weight: 4, value: "REFUNDED" as const },
     ]);
+    // A lifelike shop also refunds part of an order now and then (a returned item).
+    let partialRefundCents = 0;
+    if (
+      history === "lifelike" &&
+      !cancelled &&
+      financialStatus === "PAID" &&
+      faker.number.int({ min: 0, max: 99 }) < 6
+    ) {
+      financialStatus = "PARTIALLY_REFUNDED";
+      partialRefundCents = Math.round(
+        totals.totalCents * faker.number.float({ min: 0.1, max: 0.6 }),
+      );
+    }
     let fulfillmentStatus: FulfillmentStatus;
     let updatedAt = Math.min(end, createdAt + faker.number.int({ min: 0, max: 600 }));
     let cancelledAt: number | null = null;
@@ -503,11 +521,109 @@ function generateOrders(
       ]),
       lineItems,
       ...totals,
-      refundedCents: financialStatus === "REFUNDED" ? totals.totalCents : 0,
+      refundedCents: financialStatus === "REFUNDED" ? totals.totalCents : partialRefundCents,
       shippingAddress: customer?.address ?? null,
     });
   }
   return orders;
+}
+
+interface OrderDraft {
+  customer: Customer | null;
+  createdAt: number;
+}
+
+/** Buyers picked first, older customers more often (they have had more time to order again). */
+function evenDrafts(
+  faker: Faker,
+  count: number,
+  customers: readonly Customer[],
+  start: number,
+  end: number,
+): OrderDraft[] {
+  const drafts: OrderDraft[] = [];
+  for (let i = 0; i < count; i++) {
+    const guest = customers.length === 0 || faker.number.int({ min: 0, max: 99 }) < 8;
+    const customer = guest
+      ? null
+      : (customers[Math.floor(faker.number.float() ** 1.6 * customers.length)] ?? null);
+    const from = customer ? Math.max(customer.createdAt, start) : start;
+    drafts.push({ customer, createdAt: from + Math.floor(faker.number.float() * (end - from)) });
+  }
+  return drafts;
+}
+
+const DAY = 86_400;
+
+/**
+ * A shop as merchants know it: each customer is a prospect (no order yet), a one-time buyer, an
+ * occasional, a regular or a very frequent customer, and independently of that one who bought
+ * lately, one cooling off, or one who lapsed long ago; 8 % of orders are guests'. The counts are
+ * then evened out to exactly `count` orders (extra orders go to repeat buyers, as they would).
+ */
+function lifelikeDrafts(
+  faker: Faker,
+  count: number,
+  customers: readonly Customer[],
+  start: number,
+  end: number,
+): OrderDraft[] {
+  const guests = customers.length === 0 ? count : Math.round(count * 0.08);
+  const target = count - guests;
+  const plans = customers.map((customer) => ({
+    customer,
+    orders: faker.helpers.weightedArrayElement([
+      { weight: 14, value: 0 },
+      { weight: 50, value: 1 },
+      { weight: 22, value: faker.number.int({ min: 2, max: 3 }) },
+      { weight: 10, value: faker.number.int({ min: 4, max: 8 }) },
+      { weight: 4, value: faker.number.int({ min: 12, max: 30 }) },
+    ]),
+  }));
+  let planned = plans.reduce((sum, plan) => sum + plan.orders, 0);
+  const repeaters = plans.filter((plan) => plan.orders >= 2);
+  for (let guard = 0; planned < target && guard < 10 * count; guard++) {
+    const plan = repeaters.length > 0 ? faker.helpers.arrayElement(repeaters) : plans[0];
+    if (!plan) break;
+    plan.orders += 1;
+    planned += 1;
+  }
+  for (let guard = 0; planned > target && guard < 100 * count; guard++) {
+    // Trim repeat buyers first; only a shop with too few orders loses one-time buyers.
+    const plan = faker.helpers.arrayElement(plans);
+    if (plan.orders > 1 || (plan.orders === 1 && guard > 20 * count)) {
+      plan.orders -= 1;
+      planned -= 1;
+    }
+  }
+  const drafts: OrderDraft[] = [];
+  for (const { customer, orders } of plans) {
+    if (orders === 0) continue;
+    const from = Math.max(customer.createdAt, start);
+    const ago = faker.helpers.weightedArrayElement([
+      { weight: 35, value: faker.number.int({ min: 0, max: 30 * DAY }) },
+      { weight: 30, value: faker.number.int({ min: 30 * DAY, max: 180 * DAY }) },
+      {
+        weight: 35,
+        value: faker.number.int({ min: 180 * DAY, max: Math.max(180 * DAY, end - start) }),
+      },
+    ]);
+    // A customer who joined after the chosen moment bought some time after joining.
+    const last =
+      end - ago >= from ? end - ago : from + Math.floor(faker.number.float() * (end - from));
+    drafts.push({ customer, createdAt: last });
+    for (let i = 1; i < orders; i++) {
+      drafts.push({ customer, createdAt: from + Math.floor(faker.number.float() * (last - from)) });
+    }
+  }
+  // Guests' orders fill the rest.
+  while (drafts.length < count) {
+    drafts.push({
+      customer: null,
+      createdAt: start + Math.floor(faker.number.float() * (end - start)),
+    });
+  }
+  return drafts;
 }
 
 export { CUSTOMER_TAGS, ORDER_TAGS, CANCEL_REASONS };

@@ -37,6 +37,8 @@ export type {
   DeliveryRecord,
   DeliveryStatus,
 } from "./webhooks.ts";
+export { LIVE_WEIGHTS, LiveStream } from "./live.ts";
+export type { LiveChange, LiveChangeKind, LiveStreamOptions } from "./live.ts";
 export { RETRY_COUNT, RETRY_DELAYS_MS, signBody } from "./webhooks.ts";
 export type { BulkErrorCode, BulkMode } from "./bulk.ts";
 export { hostParam, signQuery } from "./admin-frame.ts";

@@ -5,6 +5,7 @@
 // exits cleanly on SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
 import { startShopifyStandIn } from "./index.ts";
+import { readState, writeState } from "./persist.ts";
 import type { SeedShopOptions } from "./index.ts";
 
 const HELP = `Usage: node tests/shopify-standin/main.ts [options]
@@ -21,6 +22,17 @@ const HELP = `Usage: node tests/shopify-standin/main.ts [options]
   --seed <n>               data seed (env STANDIN_SEED; default 1)
   --install                install the app on the seeded shops and print offline tokens
                            (env STANDIN_INSTALL=1); without it the merchant installs it by opening the app
+  --ends-at <when>         end of the seeded history: an ISO time, "today" (this UTC day's
+                           midnight, so the store's last weeks are this month's) or "now"
+                           (env STANDIN_ENDS_AT; default 2026-11-01T00:00:00Z, deterministic)
+  --history <even|lifelike> how orders fall on customers: lifelike gives one-time buyers, very
+                           frequent and lapsed customers and partial refunds, so every RFM
+                           segment has customers (env STANDIN_HISTORY; default even)
+  --live-interval-ms <n>   a living store: one change (new order, customer edit, fulfilment,
+                           refund, cancellation, the odd deletion) every n ms per installed shop,
+                           sent as webhooks (env STANDIN_LIVE_INTERVAL_MS; default 0 = off)
+  --state-file <path>      remember tokens, installs and the shops' data across restarts in this
+                           file (env STANDIN_STATE_FILE; default none: each start is afresh)
   --bulk-rate <n>          bulk objects per second (env STANDIN_BULK_RATE; default 20000)
   --bulk-mode <auto|manual> (env STANDIN_BULK_MODE; default auto)
   --webhook-timeout-ms <n> (env STANDIN_WEBHOOK_TIMEOUT_MS; default 5000)
@@ -45,6 +57,10 @@ const { values } = parseArgs({
     shop: { type: "string", multiple: true },
     seed: { type: "string" },
     install: { type: "boolean" },
+    "ends-at": { type: "string" },
+    "live-interval-ms": { type: "string" },
+    history: { type: "string" },
+    "state-file": { type: "string" },
     "bulk-rate": { type: "string" },
     "bulk-mode": { type: "string" },
     "webhook-timeout-ms": { type: "string" },
@@ -75,6 +91,22 @@ if (!apiSecret) fail("Missing --api-secret (or SHOPIFY_API_SECRET)");
 
 const seed = number(values.seed ?? env.STANDIN_SEED, "--seed", 1);
 const install = values.install ?? env.STANDIN_INSTALL === "1";
+/** "today" is this UTC day's midnight: the same history for every start on one day. */
+function endsAt(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (value === "now") return new Date().toISOString();
+  if (value === "today") return `${new Date().toISOString().slice(0, 10)}T00:00:00Z`;
+  if (Number.isNaN(Date.parse(value))) fail("--ends-at must be an ISO time, today or now");
+  return value;
+}
+const historyEndsAt = endsAt(values["ends-at"] ?? env.STANDIN_ENDS_AT);
+const liveIntervalMs = number(
+  values["live-interval-ms"] ?? env.STANDIN_LIVE_INTERVAL_MS,
+  "--live-interval-ms",
+  0,
+);
+const history = values.history ?? env.STANDIN_HISTORY ?? "even";
+if (history !== "even" && history !== "lifelike") fail("--history must be even or lifelike");
 const specs = values.shop ?? (env.STANDIN_SHOPS ?? "demo:200:600").split(",").filter(Boolean);
 const shops: SeedShopOptions[] = specs.map((spec) => {
   const [shop = "", customers, orders, currencyCode] = spec.split(":");
@@ -85,6 +117,8 @@ const shops: SeedShopOptions[] = specs.map((spec) => {
     currencyCode: currencyCode || undefined,
     seed,
     install,
+    endsAt: historyEndsAt,
+    history,
   };
 });
 const bulkMode = values["bulk-mode"] ?? env.STANDIN_BULK_MODE ?? "auto";
@@ -117,6 +151,47 @@ const standIn = await startShopifyStandIn({
 const seeded = [];
 for (const shop of shops) seeded.push(await standIn.seedShop(shop));
 
+// A restart of the same stand-in: the app's stored tokens still work, installs stand, and each
+// shop's data is as the last run's changes left it (unless it was seeded otherwise this time).
+const stateFile = values["state-file"] ?? env.STANDIN_STATE_FILE;
+let saveState = async () => {};
+if (stateFile) {
+  const state = await readState(stateFile);
+  if (state) {
+    const { restored, reseeded } = standIn.importState(state);
+    log?.(
+      `state from ${state.savedAt} (${stateFile}): tokens kept; data restored for ${restored.join(", ") || "no shop"}` +
+        (reseeded.length > 0 ? `; seeded afresh: ${reseeded.join(", ")}` : ""),
+    );
+    for (const s of seeded) s.installed = standIn.entry(s.shop).shop.installed;
+    for (const s of seeded) s.orders = standIn.entry(s.shop).shop.orders.size;
+    for (const s of seeded) s.customers = standIn.entry(s.shop).shop.customers.size;
+  }
+  let saved = "";
+  saveState = async () => {
+    const signature = `${standIn.revision}:${JSON.stringify(standIn.auth.exportTokens())}:${standIn
+      .listShops()
+      .map((s) => s.installed)
+      .join()}`;
+    if (signature === saved) return;
+    await writeState(stateFile, standIn.exportState());
+    saved = signature;
+  };
+  await saveState();
+  setInterval(
+    () => void saveState().catch((error: Error) => log?.(`state not saved: ${error.message}`)),
+    2_000,
+  ).unref();
+}
+if (liveIntervalMs > 0) {
+  for (const shop of seeded) {
+    standIn.startLiveStream(shop.shop, {
+      intervalMs: liveIntervalMs,
+      onChange: (change) => log?.(`live ${shop.shop}: ${change.kind} ${change.id}`),
+    });
+  }
+}
+
 // The URL to open in a browser. The admin and the app must be one site (or the browser treats the
 // app's frame as third-party and refuses it storage), and the app's frame policy names the admin's
 // origin as given to it: with an app on localhost, a stand-in listening on a loopback address is
@@ -148,6 +223,7 @@ async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   log?.(`${signal}: closing`);
+  await saveState().catch((error: Error) => log?.(`state not saved: ${error.message}`));
   await standIn.close();
   process.exit(0);
 }

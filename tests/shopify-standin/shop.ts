@@ -7,6 +7,15 @@ import type { GenerateShopOptions, IdSequences } from "./generator.ts";
 import type { CatalogVariant, Customer, Order, ShopInfo } from "./model.ts";
 import type { PayloadShapes } from "./shapes.ts";
 
+export interface ShopSnapshot {
+  installed: boolean;
+  customers: Customer[];
+  orders: Order[];
+  ids: IdSequences;
+  /** The shop clock's last stamp (seconds): a restarted shop never stamps earlier. */
+  clock: number;
+}
+
 export class Shop {
   readonly info: ShopInfo;
   readonly customers = new Map<number, Customer>();
@@ -51,6 +60,32 @@ export class Shop {
       latest = Math.max(latest, customer.updatedAt);
     }
     this.clock = new ShopClock(latest, now);
+  }
+
+  /** What a restarted stand-in needs to be this same shop again (persist.ts). */
+  snapshot(): ShopSnapshot {
+    return {
+      installed: this.installed,
+      customers: [...this.customers.values()],
+      orders: [...this.orders.values()],
+      ids: { ...this.ids },
+      clock: this.clock.current(),
+    };
+  }
+
+  /** Replaces the seeded data with a snapshot's. */
+  restore(snapshot: ShopSnapshot): void {
+    this.installed = snapshot.installed;
+    this.customers.clear();
+    this.orders.clear();
+    this.ordersByCustomer.clear();
+    for (const customer of snapshot.customers) this.customers.set(customer.id, customer);
+    for (const order of snapshot.orders) {
+      this.orders.set(order.id, order);
+      if (order.customerId !== null) this.indexOrder(order.customerId, order.id);
+    }
+    Object.assign(this.ids, snapshot.ids);
+    this.clock.advanceTo(snapshot.clock);
   }
 
   get domain(): string {

@@ -12,6 +12,10 @@ import { Auth } from "./auth.ts";
 import { BulkManager } from "./bulk.ts";
 import type { BulkErrorCode, BulkMode } from "./bulk.ts";
 import { LeakyBucket } from "./cost.ts";
+import type { PurchaseHistory } from "./generator.ts";
+import type { StandInState } from "./persist.ts";
+import { LiveStream } from "./live.ts";
+import type { LiveStreamOptions } from "./live.ts";
 import type { ThrottleStatus } from "./cost.ts";
 import { gid, isoUtc, parseTimeInput } from "./format.ts";
 import { groundTruth, groundTruthCustomer, groundTruthOrder } from "./ground-truth.ts";
@@ -105,6 +109,8 @@ export interface SeedShopOptions {
   years?: number;
   /** End of the generated history (ISO); the default is fixed so data is deterministic. */
   endsAt?: string;
+  /** How orders fall on customers (generator.ts): `even` (default) or `lifelike` (the demo's). */
+  history?: PurchaseHistory;
   /** Install the app and return an offline token (default true). */
   install?: boolean;
   scopes?: string[];
@@ -183,6 +189,11 @@ export class StandIn {
   readonly shops = new Map<string, ShopEntry>();
   private readonly server: Server;
   private readonly dir: string;
+  private readonly liveStreams = new Set<LiveStream>();
+  /** How each shop was seeded (its options), to tell a saved state of the same shop (persist.ts). */
+  private readonly seededAs = new Map<string, string>();
+  /** Grows with every change announced; a saver compares it to know when to save. */
+  revision = 0;
   private address = "";
 
   private constructor(options: StandInOptions, dir: string) {
@@ -257,6 +268,7 @@ export class StandIn {
   }
 
   async close(): Promise<void> {
+    for (const stream of this.liveStreams) stream.stop();
     this.deliverer.close();
     await this.bulk.close();
     this.server.closeAllConnections();
@@ -297,6 +309,7 @@ export class StandIn {
       currencyCode: options.currencyCode,
       endsAt: parseTimeInput(options.endsAt ?? DEFAULT_ENDS_AT),
       years: options.years ?? 3,
+      history: options.history,
     });
     const previous = this.shops.get(domain);
     if (previous) this.auth.revokeShop(domain);
@@ -309,6 +322,18 @@ export class StandIn {
       scopes: options.scopes ?? this.options.scopes,
     };
     this.shops.set(domain, entry);
+    this.seededAs.set(
+      domain,
+      JSON.stringify({
+        seed: options.seed ?? 1,
+        customers: options.customers ?? 50,
+        orders: options.orders ?? 150,
+        currencyCode: options.currencyCode ?? null,
+        years: options.years ?? 3,
+        endsAt: options.endsAt ?? DEFAULT_ENDS_AT,
+        history: options.history ?? "even",
+      }),
+    );
     let accessToken: string | null = null;
     if (options.install ?? true) {
       shop.installed = true;
@@ -381,6 +406,57 @@ export class StandIn {
     return mutations.burst(this.entry(shop).shop, this.emitFn, count, weights);
   }
 
+  /**
+   * Starts a living store (tests/shopify-standin/live.ts): one change every `intervalMs` while
+   * the app is installed, announced by webhooks. Stopped by its `limit`, `stop()` or `close()`.
+   */
+  startLiveStream(shop: string, options: LiveStreamOptions): LiveStream {
+    const stream = new LiveStream(this.entry(shop).shop, this.emitFn, options);
+    this.liveStreams.add(stream);
+    void stream.done.then(() => this.liveStreams.delete(stream));
+    return stream;
+  }
+
+  // ---- restarts ----------------------------------------------------------------------------
+
+  /** Tokens, installs and every shop's data: what a restarted stand-in needs (persist.ts). */
+  exportState(): StandInState {
+    const shops: StandInState["shops"] = {};
+    for (const [domain, entry] of this.shops) {
+      shops[domain] = { seededAs: this.seededAs.get(domain) ?? "", shop: entry.shop.snapshot() };
+    }
+    return {
+      version: 1,
+      savedAt: new Date().toISOString(),
+      tokens: this.auth.exportTokens(),
+      shops,
+    };
+  }
+
+  /**
+   * Takes up a previous run's state: its tokens stay valid and its installs stand. A shop seeded
+   * the same way as then gets back its data as the previous run's changes left it; a shop seeded
+   * otherwise (another day's history in the demo) keeps its new data.
+   */
+  importState(state: StandInState): { restored: string[]; reseeded: string[] } {
+    this.auth.importTokens(state.tokens);
+    const restored: string[] = [];
+    const reseeded: string[] = [];
+    for (const [domain, saved] of Object.entries(state.shops)) {
+      const entry = this.shops.get(domain);
+      if (!entry) continue;
+      if (saved.seededAs === this.seededAs.get(domain)) {
+        entry.shop.restore(saved.shop);
+        restored.push(domain);
+      } else {
+        entry.shop.installed = saved.shop.installed;
+        reseeded.push(domain);
+      }
+    }
+    this.revision += 1;
+    return { restored, reseeded };
+  }
+
   // ---- webhooks ----------------------------------------------------------------------------
 
   /**
@@ -399,6 +475,7 @@ export class StandIn {
 
   /** Announces an event to the app: one delivery per subscription to its topic. */
   emit(shop: Shop, topic: string, payload: unknown, atSeconds: number): DeliveryRecord[] {
+    this.revision += 1;
     const compliance = (COMPLIANCE_TOPICS as readonly string[]).includes(topic);
     if (!shop.installed && !compliance && topic !== "app/uninstalled") return [];
     const names = compliance

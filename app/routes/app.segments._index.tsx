@@ -15,6 +15,7 @@ import {
   DataTable,
   EmptyState,
   InlineStack,
+  Link,
   Page,
   Select,
   Text,
@@ -256,7 +257,9 @@ function SegmentTable({ data }: { data: Data }) {
           "Median spent",
         ]}
         rows={data.segments.map((row) => [
-          humanize(row.segment),
+          <Link key={row.segment} url={`/app/segments/${row.segment}`} removeUnderline>
+            {humanize(row.segment)}
+          </Link>,
           formatCount(row.customers),
           percent(row.shareOfCustomers),
           percent(row.shareOfMonetary),

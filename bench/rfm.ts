@@ -6,6 +6,7 @@
  * orders per customer. Target: full scoring at most 10 s, at most 1.5 x the baseline.
  * Not measured here yet: incremental rescoring under 1,000 order webhooks per second.
  */
+import { readFile } from "node:fs/promises";
 import pg from "pg";
 import { scoreShop } from "../app/lib/rfm/score-shop.server.ts";
 import { startBenchDatabase } from "./lib/database.ts";
@@ -75,6 +76,8 @@ try {
   const baseline = await timed(() => pool.query(baselineSql, [shopId]));
 
   const client = await pool.connect();
+  const backend = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!
+    .pid;
   const asOf = new Date("2026-11-01T12:00:00Z");
   const first = await timed(() => scoreShop(client, shopId, asOf));
   // The next day: every recency moves, so most rows are rewritten.
@@ -85,8 +88,13 @@ try {
   const unchanged = await timed(() =>
     scoreShop(client, shopId, new Date(asOf.getTime() + 86_400_000)),
   );
+  // Peak resident memory of the PostgreSQL backend that ran the three scorings (VmHWM) and of
+  // this process.
+  const status = await readFile(`/proc/${backend}/status`, "utf8").catch(() => "");
+  const backendPeakMb = Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
+  const nodePeakMb = Math.round(process.resourceUsage().maxRSS / 1024);
   client.release();
-  console.log({ baseline: baseline.ms, first, nextDay, unchanged });
+  console.log({ baseline: baseline.ms, first, nextDay, unchanged, backendPeakMb, nodePeakMb });
 
   const target = (ms: number) => ({
     text: "≤ 10 s and ≤ 1.5 × baseline",
@@ -121,6 +129,7 @@ try {
     ],
     notes: [
       `scored ${first.value.scoredCustomers}, prospects ${first.value.prospects}; rows written: first ${first.value.rowsWritten}, next day ${nextDay.value.rowsWritten}, unchanged ${unchanged.value.rowsWritten}`,
+      `peak RSS: the PostgreSQL backend that scored ${backendPeakMb} MB (VmHWM; shared buffers it touched included), the benchmark's Node process ${nodePeakMb} MB`,
       "Incremental rescoring at 1,000 order webhooks per second is not measured yet.",
     ],
   });

@@ -14,7 +14,8 @@ import { customersCreate, customersUpsert } from "./tasks/customers-upsert.serve
 import { ordersDelete } from "./tasks/orders-delete.server.ts";
 import { ordersUpsert } from "./tasks/orders-upsert.server.ts";
 import { reconcile } from "./tasks/reconcile.server.ts";
-import { rfmRescoreCustomer, rfmScoreShop } from "./tasks/rfm.server.ts";
+import { rfmNightly, rfmRescoreCustomer, rfmScoreShop } from "./tasks/rfm.server.ts";
+import { shopSettings } from "./tasks/shop-settings.server.ts";
 import { shopRedact } from "./tasks/shop-redact.server.ts";
 import { sweeper } from "./tasks/sweeper.server.ts";
 import { syncIngest } from "./tasks/sync-ingest.server.ts";
@@ -40,6 +41,8 @@ const definitions = [
   syncIngest,
   rfmScoreShop,
   rfmRescoreCustomer,
+  rfmNightly,
+  shopSettings,
   sweeper,
   reconcile,
 ] satisfies TaskDefinition<TaskName>[];

@@ -57,6 +57,13 @@ describe("the Segments page", () => {
       expect(page.body.lastRun?.scoredCustomers).toBe(scored[0]!.n);
       const shares = page.body.segments.reduce((sum, s) => sum + s.shareOfCustomers, 0);
       expect(shares).toBeCloseTo(1, 6);
+      // The chart's last day (today) holds today's full run: every customer of the shop.
+      const today = page.body.sizes.series.reduce(
+        (sum, line) => sum + (line.customers.at(-1) ?? 0),
+        0,
+      );
+      expect(page.body.sizes.days).toHaveLength(90);
+      expect(today).toBe(own.reduce((sum, row) => sum + row.customers, 0));
     }
   });
 

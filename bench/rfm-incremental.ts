@@ -9,6 +9,9 @@
  * and the time from an order's processing to its customer's new customer_rfm row (p50, p95; target
  * p95 under 2 s), peak RSS of the worker.
  *
+ * Each webhook job gets the priority the intake would give it (decision 007: a shop flooding at
+ * 1,000/s queues at priority 1-3), rescorings the default 0, as in production.
+ *
  * "Processing" is the delivery's processed_at, the start of the transaction that wrote the order;
  * the new row is the first write of the customer's customer_rfm row after it that counts the order
  * (a frequency at least the customer's eligible orders by then; writes logged by a trigger with
@@ -17,6 +20,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { scoreShop } from "../app/lib/rfm/score-shop.server.ts";
+import { priorityForDelivery } from "../app/lib/webhooks/fairness.server.ts";
 import { startChild } from "../scripts/lib/stack.ts";
 import { restOrder } from "../tests/support/payloads.ts";
 import { productionEnv } from "./lib/app-env.ts";
@@ -68,14 +72,17 @@ async function feed(items: ReturnType<typeof deliveries>): Promise<void> {
     const wait = started + n * 100 - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const batch = items.slice(start, start + perBatch);
+    // The priority the intake gives each (decision 007): a shop sending 1,000/s is a flood, so its
+    // webhooks queue below the default priority that rescorings keep.
+    const priorities = batch.map(() => priorityForDelivery(SHOP));
     await pool.query(
       `WITH d AS (
          INSERT INTO webhook_deliveries (id, event_id, topic, shop_domain, api_version, triggered_at, payload)
          SELECT id, id, 'orders/create', $1, '2026-10', now(), payload::jsonb
          FROM unnest($2::text[], $3::text[]) AS t(id, payload) RETURNING id)
-       SELECT graphile_worker.add_jobs(array_agg(ROW('orders.upsert', json_build_object('deliveryId', d.id), NULL, NULL, 10::smallint, 'delivery:' || d.id, NULL, NULL)::graphile_worker.job_spec))
-       FROM d`,
-      [SHOP, batch.map((i) => i.id), batch.map((i) => JSON.stringify(i.payload))],
+       SELECT graphile_worker.add_jobs(array_agg(ROW('orders.upsert', json_build_object('deliveryId', d.id), NULL, NULL, 10::smallint, 'delivery:' || d.id, t.priority, NULL)::graphile_worker.job_spec))
+       FROM d JOIN unnest($2::text[], $4::smallint[]) AS t(id, priority) ON t.id = d.id`,
+      [SHOP, batch.map((i) => i.id), batch.map((i) => JSON.stringify(i.payload)), priorities],
     );
   }
 }
@@ -114,7 +121,7 @@ async function run(items: ReturnType<typeof deliveries>) {
   });
   // The worker is up once its pool has registered (a no-op job it completes).
   await pool.query(
-    "SELECT graphile_worker.add_job('rfm.score-shop', json_build_object('shopId', 0))",
+    "SELECT graphile_worker.add_job('rfm.score-shop', json_build_object('shopId', 2147483647))",
   );
   for (;;) {
     const { rows } = await pool.query<{ n: number }>(
@@ -166,7 +173,7 @@ try {
       END $$;
     CREATE TRIGGER bench_drop_rescoring BEFORE INSERT ON graphile_worker._private_jobs
       FOR EACH ROW EXECUTE FUNCTION bench_drop_rescoring();
-    SELECT graphile_worker.add_job('rfm.rescore-customer', '{"shopId": 0, "customerId": "0"}');
+    SELECT graphile_worker.add_job('rfm.rescore-customer', '{"shopId": 2147483647, "customerId": "1"}');
   `);
 
   const withoutItems = deliveries(900_000_000);

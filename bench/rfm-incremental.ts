@@ -155,6 +155,7 @@ try {
   // Bench only: every write of a customer_rfm row, with the customer's order count at the time.
   await pool.query(`
     CREATE TABLE bench_rfm_writes (customer numeric(20, 0), frequency int, at timestamptz);
+    CREATE INDEX ON bench_rfm_writes (customer, at);
     CREATE FUNCTION bench_log_rfm() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         INSERT INTO bench_rfm_writes VALUES (NEW.customer_shopify_id, NEW.frequency, clock_timestamp());
@@ -191,20 +192,23 @@ try {
     missing: number;
   }>(
     `WITH d AS (
-       SELECT w.id, (w.payload->'customer'->>'id')::numeric AS customer, w.processed_at
+       SELECT (w.payload->'customer'->>'id')::numeric AS customer, w.processed_at
        FROM webhook_deliveries w WHERE w.id = ANY($2)
      ),
+     base AS (
+       -- The customer's eligible orders before this run (the first run's included, never
+       -- rescored).
+       SELECT o.customer_shopify_id AS customer, count(*) AS n FROM orders o
+       WHERE o.shop_id = $1 AND o.customer_shopify_id IN (SELECT customer FROM d)
+         AND o.shopify_id < 950000000 AND o.cancelled_at IS NULL AND o.test IS NOT TRUE
+         AND o.financial_status IS DISTINCT FROM 'VOIDED'
+       GROUP BY 1
+     ),
      need AS (
-       -- The customer's eligible orders once this one is in: those before this run (the first
-       -- run's included, never rescored), and this run's processed up to this one.
-       SELECT d.*,
-              (SELECT count(*) FROM orders o
-               WHERE o.shop_id = $1 AND o.customer_shopify_id = d.customer
-                 AND o.shopify_id < 950000000 AND o.cancelled_at IS NULL AND o.test IS NOT TRUE
-                 AND o.financial_status IS DISTINCT FROM 'VOIDED')
-              + (SELECT count(*) FROM d d2
-                 WHERE d2.customer = d.customer AND d2.processed_at <= d.processed_at) AS frequency
-       FROM d
+       -- ... and this run's, processed up to this one: the row must count at least these.
+       SELECT d.*, coalesce(base.n, 0) + count(*) OVER (
+                PARTITION BY d.customer ORDER BY d.processed_at RANGE UNBOUNDED PRECEDING) AS frequency
+       FROM d LEFT JOIN base ON base.customer = d.customer
      ),
      l AS (
        SELECT extract(epoch FROM (

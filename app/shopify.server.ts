@@ -16,7 +16,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import { pool, prisma } from "./db.server.ts";
 import { env } from "./env.server.ts";
 import { CachedSessionStorage } from "./lib/shopify/session-cache.server.ts";
-import { recordInstall } from "./lib/store/shops.server.ts";
+import { enqueueShopSettings, recordInstall } from "./lib/store/shops.server.ts";
 import { requestSync } from "./lib/sync/request.server.ts";
 import { logger } from "./logger.server.ts";
 
@@ -56,6 +56,8 @@ const shopify = shopifyApp({
       logger.info({ shop: session.shop, newlyInstalled }, "shop authenticated");
       // A first install, or a reinstall, starts with a full sync of customers and orders.
       if (newlyInstalled) await requestSync(pool, shop.id, "full");
+      // Its time zone (nightly RFM scoring at its midnight) and currency, which may have changed.
+      await enqueueShopSettings(pool, shop.id);
     },
   },
 });

@@ -4,11 +4,13 @@
  * once, a few very often, 10% guest orders, refunds, cancellations, test and voided orders), scored
  * by app/lib/rfm/score-shop.sql, next to the same run's baseline: a bare GROUP BY of the eligible
  * orders per customer. Target: full scoring at most 10 s, at most 1.5 x the baseline.
- * Not measured here yet: incremental rescoring under 1,000 order webhooks per second.
+ * Incremental rescoring under 1,000 order webhooks per second: bench/rfm-incremental.ts.
  */
+import { readFile } from "node:fs/promises";
 import pg from "pg";
 import { scoreShop } from "../app/lib/rfm/score-shop.server.ts";
 import { startBenchDatabase } from "./lib/database.ts";
+import { seedRfmBenchShop } from "./lib/rfm-shop.ts";
 import { saveResult } from "./lib/report.ts";
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
@@ -29,38 +31,7 @@ try {
     `INSERT INTO shops (domain, state) VALUES ('bench-rfm.myshopify.com', 'installed') RETURNING id`,
   );
   const shopId = rows[0]!.id;
-  const seeded = await timed(async () => {
-    await pool.query(
-      `INSERT INTO customers (shop_id, shopify_id, email, shopify_created_at, shopify_updated_at)
-       SELECT $1, n, 'c' || n || '@example.com', timestamptz '2023-01-01', timestamptz '2023-01-02'
-       FROM generate_series(1, $2::int) AS n`,
-      [shopId, CUSTOMERS],
-    );
-    // Customer of order n: power(u, 3) crowds orders onto a few customers; u from a hash of n, so
-    // the shop is the same every run.
-    await pool.query(
-      `INSERT INTO orders (shop_id, shopify_id, customer_shopify_id, shopify_created_at,
-         processed_at, cancelled_at, financial_status, test, total_price, current_total_price,
-         shopify_updated_at)
-       SELECT $1, 10000000 + n,
-         CASE WHEN h % 10 = 0 THEN NULL
-              ELSE 1 + floor($2::int * power((h % 1000003) / 1000003.0, 3))::bigint END,
-         at, at,
-         CASE WHEN h % 33 = 1 THEN at END,
-         CASE WHEN h % 29 = 2 THEN 'REFUNDED' WHEN h % 97 = 3 THEN 'VOIDED' ELSE 'PAID' END,
-         h % 211 = 4,
-         price, CASE WHEN h % 29 = 2 THEN 0 ELSE price END,
-         at
-       FROM (
-         SELECT n, h,
-           timestamptz '2026-11-01' - (h % (3 * 365 * 86400)) * interval '1 second' AS at,
-           round(((h / 7) % 30000) / 100.0 + 5, 2) AS price
-         FROM (SELECT n, abs(hashint8(n::bigint)) AS h FROM generate_series(1, $3::int) AS n) x
-       ) o`,
-      [shopId, CUSTOMERS, ORDERS],
-    );
-    await pool.query("VACUUM ANALYZE customers, orders");
-  });
+  const seeded = await timed(() => seedRfmBenchShop(pool, shopId, CUSTOMERS, ORDERS));
   console.log(`seeded ${CUSTOMERS} customers and ${ORDERS} orders in ${seeded.ms} ms`);
 
   const baselineSql = `SELECT count(*) FROM (
@@ -75,6 +46,8 @@ try {
   const baseline = await timed(() => pool.query(baselineSql, [shopId]));
 
   const client = await pool.connect();
+  const backend = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!
+    .pid;
   const asOf = new Date("2026-11-01T12:00:00Z");
   const first = await timed(() => scoreShop(client, shopId, asOf));
   // The next day: every recency moves, so most rows are rewritten.
@@ -85,8 +58,13 @@ try {
   const unchanged = await timed(() =>
     scoreShop(client, shopId, new Date(asOf.getTime() + 86_400_000)),
   );
+  // Peak resident memory of the PostgreSQL backend that ran the three scorings (VmHWM) and of
+  // this process.
+  const status = await readFile(`/proc/${backend}/status`, "utf8").catch(() => "");
+  const backendPeakMb = Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
+  const nodePeakMb = Math.round(process.resourceUsage().maxRSS / 1024);
   client.release();
-  console.log({ baseline: baseline.ms, first, nextDay, unchanged });
+  console.log({ baseline: baseline.ms, first, nextDay, unchanged, backendPeakMb, nodePeakMb });
 
   const target = (ms: number) => ({
     text: "≤ 10 s and ≤ 1.5 × baseline",
@@ -121,7 +99,8 @@ try {
     ],
     notes: [
       `scored ${first.value.scoredCustomers}, prospects ${first.value.prospects}; rows written: first ${first.value.rowsWritten}, next day ${nextDay.value.rowsWritten}, unchanged ${unchanged.value.rowsWritten}`,
-      "Incremental rescoring at 1,000 order webhooks per second is not measured yet.",
+      `peak RSS: the PostgreSQL backend that scored ${backendPeakMb} MB (VmHWM; shared buffers it touched included), the benchmark's Node process ${nodePeakMb} MB`,
+      "Incremental rescoring at 1,000 order webhooks per second: see rfm-incremental.",
     ],
   });
 } finally {

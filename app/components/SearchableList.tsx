@@ -20,6 +20,9 @@ import { SearchAndSort, type SortChoice } from "./SearchAndSort.tsx";
 
 export interface SearchableListProps {
   title: string;
+  /** Where the page's back arrow leads; the overview by default. */
+  backAction?: { content: string; url: string };
+  subtitle?: string;
   resourceName: { singular: string; plural: string };
   page: PageCursors & { rows: unknown[] };
   /** The empty state's words before the first sync saved anything. */
@@ -46,7 +49,11 @@ export function SearchableList(props: SearchableListProps) {
   const empty = props.page.rows.length === 0 && !pagination.hasPrevious;
   const { plural } = props.resourceName;
   return (
-    <Page title={props.title} backAction={{ content: "Overview", url: "/app" }}>
+    <Page
+      title={props.title}
+      subtitle={props.subtitle}
+      backAction={props.backAction ?? { content: "Overview", url: "/app" }}
+    >
       <TitleBar title={props.title} />
       {empty && !searching ? (
         <Card>

@@ -37,8 +37,20 @@ export const taskCatalog = {
     shopId: z.number().int().positive(),
     customerId: z.string().regex(/^\d+$/),
   }),
+  // The shop's time zone and currency, read from Shopify after each authentication.
+  "shop.settings": z.object({ shopId: z.number().int().positive() }),
   // Run by cron.
   sweeper: z.object({}).passthrough(),
+  // Hourly: full RFM scorings of the shops whose midnight has passed (app/lib/rfm/nightly.server.ts).
+  // graphile-worker's cron adds `_cron.ts`, the time the run was scheduled for.
+  "rfm.nightly": z
+    .object({
+      _cron: z
+        .object({ ts: z.iso.datetime({ offset: true }) })
+        .passthrough()
+        .optional(),
+    })
+    .passthrough(),
   reconcile: z.object({}).passthrough(),
   retention: z.object({}).passthrough(),
 } as const;

@@ -24,4 +24,11 @@ export const cronItems: ParsedCronItem[] = parseCronItems([
     identifier: "retention",
     options: { backfillPeriod: 0, maxAttempts: 3 },
   },
+  // Nightly RFM scoring, on each shop's own midnight: every hour, the shops whose midnight passed.
+  {
+    task: "rfm.nightly",
+    match: "0 * * * *",
+    identifier: "rfm-nightly",
+    options: { backfillPeriod: 0, maxAttempts: 3 },
+  },
 ]);

@@ -15,7 +15,8 @@ import { ordersDelete } from "./tasks/orders-delete.server.ts";
 import { ordersUpsert } from "./tasks/orders-upsert.server.ts";
 import { reconcile } from "./tasks/reconcile.server.ts";
 import { retention } from "./tasks/retention.server.ts";
-import { rfmRescoreCustomer, rfmScoreShop } from "./tasks/rfm.server.ts";
+import { rfmNightly, rfmRescoreCustomer, rfmScoreShop } from "./tasks/rfm.server.ts";
+import { shopSettings } from "./tasks/shop-settings.server.ts";
 import { shopRedact } from "./tasks/shop-redact.server.ts";
 import { sweeper } from "./tasks/sweeper.server.ts";
 import { syncIngest } from "./tasks/sync-ingest.server.ts";
@@ -41,6 +42,8 @@ const definitions = [
   syncIngest,
   rfmScoreShop,
   rfmRescoreCustomer,
+  rfmNightly,
+  shopSettings,
   sweeper,
   reconcile,
   retention,

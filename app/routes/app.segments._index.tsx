@@ -15,6 +15,7 @@ import {
   DataTable,
   EmptyState,
   InlineStack,
+  Link,
   Page,
   Select,
   Text,
@@ -25,6 +26,7 @@ import { ActionErrorBanner, useActionToast } from "../components/ActionFeedback.
 import { EMPTY_ILLUSTRATION } from "../components/empty-illustration.ts";
 import { formatCount, formatMoney, formatTime, humanize, plural } from "../components/format.ts";
 import { RouteError } from "../components/RouteError.tsx";
+import { SegmentSizesChart } from "../components/SegmentSizesChart.tsx";
 import { pool } from "../db.server.ts";
 import type { ActionResult } from "../lib/admin/action-result.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
@@ -193,6 +195,20 @@ export default function Segments() {
         </Card>
         <Card>
           <BlockStack gap="300">
+            <BlockStack gap="100">
+              <Text as="h2" variant="headingMd">
+                Segment sizes
+              </Text>
+              <Text as="p" tone="subdued">
+                Customers in each segment over the last 90 days, as each day&apos;s last scoring
+                left them (a day without a scoring repeats the day before).
+              </Text>
+            </BlockStack>
+            <SegmentSizesChart days={data.sizes.days} series={data.sizes.series} />
+          </BlockStack>
+        </Card>
+        <Card>
+          <BlockStack gap="300">
             <InlineStack align="space-between" blockAlign="center">
               <Text as="h2" variant="headingMd">
                 Movement
@@ -256,7 +272,9 @@ function SegmentTable({ data }: { data: Data }) {
           "Median spent",
         ]}
         rows={data.segments.map((row) => [
-          humanize(row.segment),
+          <Link key={row.segment} url={`/app/segments/${row.segment}`} removeUnderline>
+            {humanize(row.segment)}
+          </Link>,
           formatCount(row.customers),
           percent(row.shareOfCustomers),
           percent(row.shareOfMonetary),

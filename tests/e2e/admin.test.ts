@@ -448,6 +448,48 @@ describe("the admin in Shopify admin", () => {
     await toast(/^Downloaded data-request-/);
   });
 
+  it("opens a segment's customer list from the Segments page, sorts it and opens a customer", async () => {
+    await openFromNav("Segments", "/app/segments");
+    await app()
+      .locator('[aria-label="Segment sizes over the last 90 days"] svg')
+      .first()
+      .waitFor({ timeout: 15_000 });
+    // The segment the shop has most customers in, by its link in the segments table.
+    const { rows } = await pool.query<{ segment: string; customers: number }>(
+      `SELECT r.segment, count(*)::int AS customers FROM customer_rfm r
+       JOIN shops s ON s.id = r.shop_id
+       WHERE s.domain = $1 AND r.segment <> 'PROSPECTS'
+       GROUP BY r.segment ORDER BY count(*) DESC, r.segment LIMIT 1`,
+      [SHOP],
+    );
+    const { segment, customers } = rows[0]!;
+    const label = segment.charAt(0) + segment.slice(1).toLowerCase().replaceAll("_", " ");
+    await app().getByRole("link", { name: label, exact: true }).click();
+    await expect.poll(appPath).toBe(`/app/segments/${segment}`);
+    await app().getByRole("heading", { name: label }).waitFor();
+    await expect
+      .poll(() => app().locator(".Polaris-IndexTable__TableRow").count())
+      .toBe(Math.min(customers, 50));
+    await screenshot("segment-customers");
+    await app().locator("select").first().selectOption("recency:asc");
+    await expect.poll(appPath).toMatch(/sort=recency&direction=asc/);
+    const [first] = (
+      await pool.query<{ id: string }>(
+        `SELECT r.customer_shopify_id::text AS id FROM customer_rfm r
+         JOIN shops s ON s.id = r.shop_id
+         WHERE s.domain = $1 AND r.segment = $2
+         ORDER BY r.recency_days, r.customer_shopify_id LIMIT 1`,
+        [SHOP, segment],
+      )
+    ).rows;
+    await expect
+      .poll(() => app().locator(".Polaris-IndexTable__TableRow a").first().getAttribute("href"))
+      .toMatch(new RegExp(`/app/customers/${first!.id}(\\?|$)`));
+    await app().locator(".Polaris-IndexTable__TableRow a").first().click();
+    await expect.poll(appPath).toBe(`/app/customers/${first!.id}`);
+    await app().getByText("Saved in Recur").waitFor();
+  });
+
   it("opens again when Shopify no longer accepts Recur's stored token (a restarted demo's stand-in)", async () => {
     // A restarted stand-in knows no token the last one issued; Recur's database still holds one.
     const { rows } = await pool.query<{ accessToken: string }>(

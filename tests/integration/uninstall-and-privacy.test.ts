@@ -217,6 +217,7 @@ describe("shop/redact", () => {
       "customer_rfm",
       "rfm_segment_changes",
       "rfm_runs",
+      "rfm_segment_sizes",
     ]) {
       expect(await query(`SELECT 1 FROM ${table} WHERE shop_id = $1`, [shopId])).toEqual([]);
     }

@@ -1,5 +1,6 @@
 /** RFM tasks (docs/rfm.md): a full scoring of one shop, and one customer rescored. */
 import { pool } from "../../db.server.ts";
+import { queueNightlyScoring } from "../../lib/rfm/nightly.server.ts";
 import { rescoreCustomer } from "../../lib/rfm/rescore-customer.server.ts";
 import { scoreShop } from "../../lib/rfm/score-shop.server.ts";
 import { defineTask } from "../define-task.server.ts";
@@ -50,3 +51,13 @@ export const rfmRescoreCustomer = defineTask(
     }
   },
 );
+
+/**
+ * Hourly (cron): queues a full scoring of every shop whose own midnight passed since its last full
+ * run (docs/decisions/030). The hour is the one cron scheduled the run for.
+ */
+export const rfmNightly = defineTask("rfm.nightly", async (payload, { logFields }) => {
+  const now = payload._cron ? new Date(payload._cron.ts) : new Date();
+  const shops = await queueNightlyScoring(pool, now);
+  Object.assign(logFields, { at: now.toISOString(), shops: shops.length });
+});

@@ -46,6 +46,68 @@ export interface LastRun {
   prospects: number;
 }
 
+/** One segment's size on each of the chart's days (null before the shop's first figure). */
+export interface SegmentSizes {
+  /** The chart's days, oldest first: the last 90 days of the shop's calendar, today included. */
+  days: string[];
+  series: { segment: string; customers: (number | null)[] }[];
+}
+
+export const SIZE_DAYS = 90;
+
+/**
+ * Segment sizes over the last 90 days, from the daily figures full runs leave (rfm_segment_sizes,
+ * docs/decisions/029). A day without a run of its own (a missed night) shows the last figure
+ * before it; days before the first figure are null. Today's figure is today's last full run's.
+ */
+export async function segmentSizes(db: Queryable, shopId: number): Promise<SegmentSizes> {
+  const { rows } = await db.query<{
+    day: string;
+    segment: string | null;
+    customers: number | null;
+  }>(
+    `WITH zone AS (
+       SELECT coalesce((SELECT z.name FROM shops s JOIN pg_timezone_names z ON z.name = s.iana_timezone
+                        WHERE s.id = $1), 'UTC') AS name
+     ),
+     days AS (
+       SELECT d::date AS day
+       FROM zone, generate_series((now() AT TIME ZONE zone.name)::date - ($2::int - 1),
+                                  (now() AT TIME ZONE zone.name)::date, interval '1 day') AS d
+     )
+     SELECT to_char(days.day, 'YYYY-MM-DD') AS day, latest.segment, latest.customers
+     FROM days
+     LEFT JOIN LATERAL (
+       -- The day's figures, or the last ones before it.
+       SELECT x.segment, x.customers FROM rfm_segment_sizes x
+       WHERE x.shop_id = $1 AND x.rule_set = $3
+         AND x.day = (SELECT max(y.day) FROM rfm_segment_sizes y
+                      WHERE y.shop_id = $1 AND y.rule_set = $3 AND y.day <= days.day)
+     ) latest ON true
+     ORDER BY days.day`,
+    [shopId, SIZE_DAYS, RULE_SET],
+  );
+  const days = [...new Set(rows.map((row) => row.day))];
+  const index = new Map(days.map((day, i) => [day, i]));
+  const bySegment = new Map<string, (number | null)[]>();
+  for (const row of rows) {
+    if (row.segment === null) continue;
+    let values = bySegment.get(row.segment);
+    if (!values) bySegment.set(row.segment, (values = days.map(() => null)));
+    values[index.get(row.day)!] = row.customers;
+  }
+  return {
+    days,
+    series: SEGMENTS.flatMap((segment) => {
+      const customers = bySegment.get(segment);
+      // A segment that never held anyone in the window draws no line.
+      return customers && customers.some((n) => n !== null && n > 0)
+        ? [{ segment, customers }]
+        : [];
+    }),
+  };
+}
+
 export interface SegmentsOverview {
   lastRun: LastRun | null;
   /** A full scoring is queued or running. */
@@ -54,6 +116,7 @@ export interface SegmentsOverview {
   segments: SegmentSummary[];
   grid: GridCell[];
   movement: { days: number; moves: Movement[] };
+  sizes: SegmentSizes;
 }
 
 export async function segmentsOverview(
@@ -61,7 +124,7 @@ export async function segmentsOverview(
   shopId: number,
   days: number,
 ): Promise<SegmentsOverview> {
-  const [run, pending, shop, segments, grid, moves] = await Promise.all([
+  const [run, pending, shop, segments, grid, moves, sizes] = await Promise.all([
     db.query<LastRun>(
       `SELECT as_of AS "asOf", finished_at AS "finishedAt", scored_customers AS "scoredCustomers",
               prospects
@@ -118,6 +181,7 @@ export async function segmentsOverview(
        LIMIT 50`,
       [shopId, days],
     ),
+    segmentSizes(db, shopId),
   ]);
   const bySegment = new Map(segments.rows.map((row) => [row.segment, row]));
   return {
@@ -142,5 +206,6 @@ export async function segmentsOverview(
     }),
     grid: grid.rows,
     movement: { days, moves: moves.rows },
+    sizes,
   };
 }

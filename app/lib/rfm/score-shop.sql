@@ -1,7 +1,8 @@
 -- Full RFM scoring of one shop at a reference time (docs/rfm.md), in one statement:
 -- recomputes every live customer's values and scores, rewrites only the rows that changed,
 -- deletes the rows of customers no longer live, records every segment change, and records the
--- run with its breakpoints (what rescore-customer.sql places single customers against).
+-- run with its breakpoints (what rescore-customer.sql places single customers against), and the
+-- size of every segment on the shop's calendar day of as_of (the Segments page's chart).
 --
 -- $1 shop id, $2 as_of (timestamptz), $3 rule set ('v1'), $4 when the run started.
 -- The caller holds the shop's RFM advisory lock.
@@ -113,6 +114,24 @@ changes AS (
   SELECT $1, customer, previous_segment, segment, $2::timestamptz, $3
   FROM changed
   WHERE is_new OR previous_segment IS DISTINCT FROM segment
+  RETURNING 1
+),
+sizes AS (
+  -- Every segment of the rule set, empty ones as 0, on the day of as_of in the shop's time zone
+  -- (UTC until Recur knows it). A run with an earlier as_of than the day's stored figure leaves it.
+  INSERT INTO rfm_segment_sizes AS stored (shop_id, day, segment, customers, rule_set, as_of)
+  SELECT $1,
+         ($2::timestamptz AT TIME ZONE coalesce(
+           (SELECT z.name FROM shops sh JOIN pg_timezone_names z ON z.name = sh.iana_timezone
+            WHERE sh.id = $1), 'UTC'))::date,
+         names.segment, count(c.customer)::int, $3, $2::timestamptz
+  FROM (SELECT DISTINCT segment FROM rfm_segment_grid WHERE rule_set = $3
+        UNION SELECT 'PROSPECTS') names
+  LEFT JOIN computed c ON c.segment = names.segment
+  GROUP BY names.segment
+  ON CONFLICT (shop_id, day, segment) DO UPDATE SET
+    customers = EXCLUDED.customers, rule_set = EXCLUDED.rule_set, as_of = EXCLUDED.as_of
+  WHERE stored.as_of <= EXCLUDED.as_of
   RETURNING 1
 ),
 thresholds AS (

@@ -29,6 +29,16 @@ export const STORE_COUNTS = `#graphql
     ordersCount(limit: null) { count precision }
   }`;
 
+/** The shop's settings Recur keeps: its time zone (nightly RFM scoring) and currency. */
+export const SHOP_SETTINGS = `#graphql
+  query RecurShopSettings {
+    shop { ianaTimezone currencyCode }
+  }`;
+
+export interface ShopSettings {
+  shop: { ianaTimezone: string; currencyCode: string };
+}
+
 export type BulkOperationStatus =
   "CREATED" | "RUNNING" | "COMPLETED" | "CANCELING" | "CANCELED" | "FAILED" | "EXPIRED";
 

@@ -218,6 +218,7 @@ export async function redactShop(
     "customer_rfm",
     "rfm_segment_changes",
     "rfm_runs",
+    "rfm_segment_sizes",
   ]) {
     await db.query(`DELETE FROM ${table} WHERE shop_id = $1`, [shop.id]);
   }

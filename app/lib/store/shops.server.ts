@@ -1,5 +1,5 @@
 /** Shops and their install state, as Shopify's install and uninstall tell it. */
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
 
 export interface ShopRow {
   id: number;
@@ -66,4 +66,9 @@ export async function recordUninstall(db: Queryable, shop: ShopRow, uninstalledA
      WHERE shop_id = $1 AND status = 'running'`,
     [shop.id],
   );
+}
+
+/** Queues a read of the shop's time zone and currency from Shopify (the shop.settings task). */
+export function enqueueShopSettings(db: Queryable, shopId: number) {
+  return enqueueJob(db, "shop.settings", { shopId }, { jobKey: `shop-settings:${shopId}` });
 }

@@ -1,0 +1,119 @@
+/**
+ * /app/segments/:segment: the customers of one RFM segment (docs/rfm.md), with the customer list's
+ * search and sorts plus money spent and days since the last order; keyset pages. An unknown
+ * segment is a 404; only the session's shop's customers are listed.
+ */
+import { json, type LoaderFunctionArgs } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { IndexTable, Link, Text } from "@shopify/polaris";
+import { customerName, formatCount, formatMoney, humanize } from "../components/format.ts";
+import { RouteError } from "../components/RouteError.tsx";
+import type { SortChoice } from "../components/SearchAndSort.tsx";
+import { SearchableList } from "../components/SearchableList.tsx";
+import { pool } from "../db.server.ts";
+import { requireShop } from "../lib/admin/context.server.ts";
+import { notFound, parseSearch } from "../lib/admin/http.server.ts";
+import { MIN_WORD, searchTooShort } from "../lib/admin/search.server.ts";
+import {
+  listSegmentCustomers,
+  parseSegment,
+  segmentCustomerListSchema,
+} from "../lib/admin/segment-customers.server.ts";
+
+export const loader = async ({ request, params }: LoaderFunctionArgs) => {
+  const { shop } = await requireShop(request);
+  const segment = parseSegment(params.segment);
+  if (!segment) throw notFound(`There is no segment ${params.segment ?? ""}.`);
+  const input = parseSearch(request, segmentCustomerListSchema);
+  return json({
+    segment,
+    page: await listSegmentCustomers(pool, shop.id, segment, input),
+    tooShort: searchTooShort(input.q),
+    minWord: MIN_WORD,
+  });
+};
+
+const SORTS: SortChoice[] = [
+  { label: "Money spent, highest", sort: "monetary", direction: "desc" },
+  { label: "Money spent, lowest", sort: "monetary", direction: "asc" },
+  { label: "Last order, most recent", sort: "recency", direction: "asc" },
+  { label: "Last order, longest ago", sort: "recency", direction: "desc" },
+  { label: "Last updated", sort: "updated", direction: "desc" },
+  { label: "Least recently updated", sort: "updated", direction: "asc" },
+  { label: "Newest", sort: "created", direction: "desc" },
+  { label: "Oldest", sort: "created", direction: "asc" },
+  { label: "Last name A–Z", sort: "last_name", direction: "asc" },
+  { label: "Last name Z–A", sort: "last_name", direction: "desc" },
+  { label: "Amount spent (Shopify), highest", sort: "amount_spent", direction: "desc" },
+  { label: "Amount spent (Shopify), lowest", sort: "amount_spent", direction: "asc" },
+];
+
+const score = (value: number | null) => (value === null ? "—" : String(value));
+
+export default function SegmentCustomers() {
+  const { segment, page, tooShort, minWord } = useLoaderData<typeof loader>();
+  const title = humanize(segment);
+  return (
+    <SearchableList
+      title={title}
+      subtitle="Customers in this segment, as the last scoring placed them"
+      backAction={{ content: "Segments", url: "/app/segments" }}
+      resourceName={{ singular: "customer", plural: "customers" }}
+      page={page}
+      empty={{
+        heading: `No customers are ${title.toLowerCase()}`,
+        text: "Customers appear here when their recency, frequency and money spent place them in this segment.",
+      }}
+      search={{
+        placeholder: "Search by name or email",
+        notFound: "Try another name or email.",
+        tooShort: tooShort ? minWord : null,
+      }}
+      sorts={SORTS}
+      defaultSort="monetary"
+      headings={[
+        { title: "Customer" },
+        { title: "Email" },
+        { title: "Days since last order", alignment: "end" },
+        { title: "Orders", alignment: "end" },
+        { title: "Money spent", alignment: "end" },
+        { title: "R · F · M" },
+      ]}
+    >
+      {page.rows.map((customer, index) => (
+        <IndexTable.Row id={customer.id} key={customer.id} position={index}>
+          <IndexTable.Cell>
+            <Link url={`/app/customers/${customer.id}`} dataPrimaryLink removeUnderline>
+              <Text as="span" fontWeight="semibold">
+                {customerName(customer.firstName, customer.lastName) ?? "No name"}
+              </Text>
+            </Link>
+          </IndexTable.Cell>
+          <IndexTable.Cell>{customer.email ?? "—"}</IndexTable.Cell>
+          <IndexTable.Cell>
+            <Text as="span" alignment="end" numeric>
+              {formatCount(customer.recencyDays)}
+            </Text>
+          </IndexTable.Cell>
+          <IndexTable.Cell>
+            <Text as="span" alignment="end" numeric>
+              {formatCount(customer.frequency)}
+            </Text>
+          </IndexTable.Cell>
+          <IndexTable.Cell>
+            <Text as="span" alignment="end" numeric>
+              {formatMoney(customer.monetary, customer.currencyCode)}
+            </Text>
+          </IndexTable.Cell>
+          <IndexTable.Cell>
+            {`${score(customer.r)} · ${score(customer.f)} · ${score(customer.m)}`}
+          </IndexTable.Cell>
+        </IndexTable.Row>
+      ))}
+    </SearchableList>
+  );
+}
+
+export function ErrorBoundary() {
+  return <RouteError title="Segment" backUrl="/app/segments" />;
+}

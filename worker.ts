@@ -26,6 +26,15 @@ process.on("unhandledRejection", (reason) => {
   process.exit(1);
 });
 
+// The pool's statement timeout is the web process's (app/db.server.ts); a worker's statements
+// (bulk ingests, full RFM scoring) may run long, bounded by their own limits instead. The query
+// queued here runs before any other on a new connection.
+pool.on("connect", (client) => {
+  client.query("SET statement_timeout = 0").catch((error: unknown) => {
+    logger.warn({ err: error }, "could not lift the statement timeout of a worker connection");
+  });
+});
+
 const worker = await startWorker();
 let stopping = false;
 

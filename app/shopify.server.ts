@@ -5,7 +5,6 @@
 // First: in test and demo mode this points App Bridge at the stand-in before the adapter loads.
 import { appBridgeUrl, routeShopifyRequestsToStandIn } from "./lib/shopify/standin-seam.server.ts";
 import "@shopify/shopify-app-remix/adapters/node";
-import { shopifyApi } from "@shopify/shopify-api";
 import {
   ApiVersion,
   AppDistribution,
@@ -57,27 +56,10 @@ const shopify = shopifyApp({
   },
 });
 
-/**
- * Webhook verification without sessions: `@shopify/shopify-api`'s `webhooks.validate` checks the
- * HMAC and the required headers and nothing else. `authenticate.webhook` would also load the
- * shop's offline session and refresh an expired token on every webhook, answering 500 when that
- * fails, as it always does after an uninstall revoked the token (Shopify/shopify-app-js#3360):
- * app/uninstalled and shop/redact would then fail forever. Recur never uses a webhook's session.
- * shopifyApp() does not expose its own shopifyApi instance, so this is a second one, configured
- * with the same key, secret and version.
- */
-const webhookApi = shopifyApi({
-  apiKey: env.SHOPIFY_API_KEY,
-  apiSecretKey: env.SHOPIFY_API_SECRET,
-  apiVersion: API_VERSION,
-  scopes: env.SCOPES,
-  hostName: new URL(env.SHOPIFY_APP_URL).host,
-  hostScheme: new URL(env.SHOPIFY_APP_URL).protocol === "http:" ? "http" : "https",
-  isEmbeddedApp: true,
-  logger: libraryLogger,
-  _logDisabledFutureFlags: false,
-});
-export const validateWebhook = webhookApi.webhooks.validate;
+// Webhooks are verified without sessions by the intake itself (app/lib/webhooks/verify.server.ts,
+// docs/decisions/012 and 033): `authenticate.webhook` would load the shop's offline session and
+// refresh an expired token on every webhook, answering 500 when that fails, as it always does after
+// an uninstall revoked the token (Shopify/shopify-app-js#3360).
 
 export default shopify;
 export { appBridgeUrl };

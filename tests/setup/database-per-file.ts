@@ -42,6 +42,7 @@ afterAll(async () => {
       throw new Error(`${checkedOut} database client(s) were still checked out after the tests`);
     }
   }
+  await (globalThis as { recurWebhookPool?: pg.Pool }).recurWebhookPool?.end();
   const cleanup = new pg.Client({ connectionString: adminUrl });
   await cleanup.connect();
   await cleanup.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

@@ -1,7 +1,7 @@
 /** `npm run worker`: the job worker as its own process. SIGTERM/SIGINT stop it gracefully. */
 // First: parses the environment (production unless NODE_ENV says otherwise).
 import "./app/env.server.ts";
-import { pool } from "./app/db.server.ts";
+import { liftStatementTimeout, pool } from "./app/db.server.ts";
 import { flushLogs, logger } from "./app/logger.server.ts";
 import { startWorker } from "./app/worker.server.ts";
 
@@ -26,14 +26,8 @@ process.on("unhandledRejection", (reason) => {
   process.exit(1);
 });
 
-// The pool's statement timeout is the web process's (app/db.server.ts); a worker's statements
-// (bulk ingests, full RFM scoring) may run long, bounded by their own limits instead. The query
-// queued here runs before any other on a new connection.
-pool.on("connect", (client) => {
-  client.query("SET statement_timeout = 0").catch((error: unknown) => {
-    logger.warn({ err: error }, "could not lift the statement timeout of a worker connection");
-  });
-});
+// The pool's statement timeout is the web process's (app/db.server.ts); not the worker's.
+liftStatementTimeout(pool);
 
 const worker = await startWorker();
 let stopping = false;

@@ -56,6 +56,19 @@ export const webhookPool: pg.Pool = (globals.recurWebhookPool ??= createPool({
   statement_timeout: env.WEBHOOK_LATENCY_BUDGET_MS,
   query_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 500,
 }));
+/**
+ * Lifts the web process's statement timeout from every connection `target` opens from now on (the
+ * worker's bulk ingests and full RFM scoring may run longer; they have limits of their own). The
+ * query queued on a new connection runs before any other the pool hands it out for.
+ */
+export function liftStatementTimeout(target: pg.Pool): void {
+  target.on("connect", (client) => {
+    client.query("SET statement_timeout = 0").catch((error: unknown) => {
+      logger.warn({ err: error }, "could not lift the statement timeout of a connection");
+    });
+  });
+}
+
 export const prisma = (globals.recurPrisma ??= new PrismaClient({ adapter: new PrismaPg(pool) }));
 export type Prisma = typeof prisma;
 

@@ -55,7 +55,12 @@ function signed(payload: unknown, topic: string): Signed {
 }
 
 /** One delivery as Shopify sends it: its status (0: no answer within 5 s or a failed connection). */
-async function deliver(url: string, webhook: Signed, webhookId: string) {
+async function deliver(
+  url: string,
+  webhook: Signed,
+  webhookId: string,
+  timeoutMs = SHOPIFY_TIMEOUT_MS,
+) {
   const started = performance.now();
   try {
     const response = await fetch(`${url}/webhooks`, {
@@ -71,7 +76,7 @@ async function deliver(url: string, webhook: Signed, webhookId: string) {
         "X-Shopify-Triggered-At": new Date().toISOString(),
       },
       body: new Uint8Array(webhook.body),
-      signal: AbortSignal.timeout(SHOPIFY_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     await response.arrayBuffer();
     return { status: response.status, ms: performance.now() - started };
@@ -94,6 +99,8 @@ const tally = (statuses: number[]) => {
 const database = await startBenchDatabase("overload");
 let databaseStopped = false;
 const db = new pg.Client({ connectionString: database.url });
+// Phase 3 stops the server under this connection.
+db.on("error", () => {});
 await db.connect();
 await buildIfStale();
 const port = await freePort();
@@ -122,12 +129,22 @@ try {
   const idleRss = rssMb(pid);
   const peakBefore = peakRssMb(pid);
   const largeStarted = performance.now();
-  const largeResults = await Promise.all(
-    Array.from({ length: LARGE_COUNT }, () => deliver(url, large, randomUUID())),
-  );
+  // Given up to 120 s (not Shopify's 5 s), so that the peak is the web process's whole burst, not
+  // what it held when the client stopped waiting; answers after 5 s are counted apart.
+  const largeIds = Array.from({ length: LARGE_COUNT }, () => randomUUID());
+  const largeResults = await Promise.all(largeIds.map((id) => deliver(url, large, id, 120_000)));
   const largeSeconds = (performance.now() - largeStarted) / 1000;
   const peakAfterLarge = peakRssMb(pid);
   const largeMs = largeResults.map((r) => r.ms).sort((a, b) => a - b);
+  const largeWithinShopify = largeResults.filter(
+    (r) => r.status === 200 && r.ms < SHOPIFY_TIMEOUT_MS,
+  ).length;
+  const largeRecorded = (
+    await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM webhook_deliveries WHERE id = ANY($1)",
+      [largeIds],
+    )
+  ).rows[0]!.n;
 
   // 2. 10 commits per second while RATE webhooks per second are offered for SECONDS.
   await db.query(`
@@ -241,7 +258,7 @@ try {
       },
     ],
     notes: [
-      `large bodies: ${tally(largeResults.map((r) => r.status))} in ${largeSeconds.toFixed(1)} s; answer times p50 ${quantile(largeMs, 0.5).toFixed(0)} ms, max ${largeMs.at(-1)!.toFixed(0)} ms`,
+      `large bodies: ${tally(largeResults.map((r) => r.status))} in ${largeSeconds.toFixed(1)} s (${largeWithinShopify} answered 200 within Shopify's 5 s); ${largeRecorded} recorded; answer times p50 ${quantile(largeMs, 0.5).toFixed(0)} ms, max ${largeMs.at(-1)!.toFixed(0)} ms`,
       `slow database: ${offered.length} offered in ${offeredSeconds.toFixed(1)} s (${(offered.length / offeredSeconds).toFixed(0)}/s); answers ${tally(overloadStatuses)}; ${acceptedDuringOverload} accepted (${(acceptedDuringOverload / offeredSeconds).toFixed(0)}/s)`,
       `recovery: ${firstRetries} deliveries resent, ${rounds} round(s), ${recoverySeconds.toFixed(1)} s, ${unanswered.length} never answered 2xx; ${recorded} of ${offered.length} recorded`,
       `PostgreSQL stopped: ${downResults.length} webhooks, 50 at a time: ${tally(downResults.map((r) => r.status))}; p50 ${quantile(downMs, 0.5).toFixed(1)} ms, p99 ${quantile(downMs, 0.99).toFixed(1)} ms, max ${downMs.at(-1)!.toFixed(1)} ms`,

@@ -241,4 +241,20 @@ describe("statement timeouts", () => {
     expect(webhooks).toEqual({ statement_timeout: `${BUDGET_MS}ms` });
     expect(db.webhookPool.options.max).toBe(db.WEBHOOK_POOL_SIZE);
   });
+
+  it("the worker's connections have none (worker.ts lifts it)", async () => {
+    const workerPool = new pg.Pool({
+      connectionString: process.env.DATABASE_URL,
+      statement_timeout: 10_000,
+    });
+    db.liftStatementTimeout(workerPool);
+    try {
+      const { rows } = await workerPool.query<{ statement_timeout: string }>(
+        "SHOW statement_timeout",
+      );
+      expect(rows).toEqual([{ statement_timeout: "0" }]);
+    } finally {
+      await workerPool.end();
+    }
+  });
 });

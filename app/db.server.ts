@@ -49,12 +49,13 @@ export const pool: pg.Pool = (globals.recurPool ??= createPool({
 export const webhookPool: pg.Pool = (globals.recurWebhookPool ??= createPool({
   max: WEBHOOK_POOL_SIZE,
   application_name: `recur-webhooks:${process.pid}`,
-  // A delivery that cannot be recorded within its budget is answered 503 (Shopify retries): a
-  // connection, or a statement, that takes longer is given up, in PostgreSQL (statement_timeout)
-  // and, for a server that does not answer at all, in the client (query_timeout drops it).
+  // A delivery not recorded within its budget is answered 503 by the intake's own timer (Shopify
+  // retries). Behind it, a connection or a statement that takes longer is given up: in PostgreSQL
+  // (statement_timeout, 500 ms after the budget, so the timer answers first) and, for a server that
+  // does not answer at all, in the client (query_timeout drops the connection).
   connectionTimeoutMillis: env.WEBHOOK_LATENCY_BUDGET_MS,
-  statement_timeout: env.WEBHOOK_LATENCY_BUDGET_MS,
-  query_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 500,
+  statement_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 500,
+  query_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 1000,
 }));
 /**
  * Lifts the web process's statement timeout from every connection `target` opens from now on (the

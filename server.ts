@@ -9,7 +9,7 @@ import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";
 import { installGlobals, type ServerBuild } from "@remix-run/node";
 import express from "express";
-import { pool } from "./app/db.server.ts";
+import { pool, webhookPool } from "./app/db.server.ts";
 import { defaultFrameAncestors, limitRequestBodies } from "./app/lib/http/surface.server.ts";
 // Before the build loads: in the bundle, shopify-app-remix's Node adapter (an external import) is
 // evaluated before any of the app's own code, so the seam's APP_BRIDGE_URL must be set first, or
@@ -69,7 +69,7 @@ function shutdown(signal: NodeJS.Signals) {
   stopping = true;
   logger.info({ signal }, "stopping web server");
   server.close(() => {
-    pool.end().finally(() => {
+    Promise.allSettled([pool.end(), webhookPool.end()]).finally(() => {
       flushLogs();
       process.exit(0);
     });

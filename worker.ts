@@ -1,7 +1,7 @@
 /** `npm run worker`: the job worker as its own process. SIGTERM/SIGINT stop it gracefully. */
 // First: parses the environment (production unless NODE_ENV says otherwise).
 import "./app/env.server.ts";
-import { pool } from "./app/db.server.ts";
+import { liftStatementTimeout, pool } from "./app/db.server.ts";
 import { flushLogs, logger } from "./app/logger.server.ts";
 import { startWorker } from "./app/worker.server.ts";
 
@@ -25,6 +25,9 @@ process.on("unhandledRejection", (reason) => {
   flushLogs();
   process.exit(1);
 });
+
+// The pool's statement timeout is the web process's (app/db.server.ts); not the worker's.
+liftStatementTimeout(pool);
 
 const worker = await startWorker();
 let stopping = false;

@@ -1,6 +1,9 @@
 /**
- * One pg pool per process, shared by Prisma (through its driver adapter), the app's own SQL and,
- * in the worker, graphile-worker.
+ * The process's pg pools. `pool` is shared by Prisma (through its driver adapter), the app's own
+ * SQL and, in the worker, graphile-worker; in the web process its statements end within
+ * WEB_STATEMENT_TIMEOUT_MS (worker.ts lifts that for the worker's long statements). `webhookPool`
+ * is the webhook intake's alone (docs/decisions/034): admin pages and session loads cannot take its
+ * connections, and its statements end within the intake's latency budget.
  */
 import { PrismaPg } from "@prisma/adapter-pg";
 import prismaClient from "@prisma/client";
@@ -14,14 +17,8 @@ const { PrismaClient } = prismaClient;
 // pg's global type parsers are left alone: Prisma's adapter relies on them. The app's own SQL
 // reads Shopify's ids (numeric(20, 0), docs/decisions/018) as decimal strings: exact and JSON-safe.
 
-function createPool(): pg.Pool {
-  const pool = new pg.Pool({
-    connectionString: env.DATABASE_URL,
-    max: Math.max(10, env.WORKER_CONCURRENCY + 4),
-    application_name: `recur:${process.pid}`,
-    // Fail fast rather than queue forever when Postgres is gone.
-    connectionTimeoutMillis: 10_000,
-  });
+function createPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, ...config });
   // An idle client that loses its connection (Postgres restarted) is dropped by the pool; log it
   // rather than crash the process.
   pool.on("error", (error) => logger.warn({ err: error }, "idle database connection lost"));
@@ -31,11 +28,48 @@ function createPool(): pg.Pool {
   return pool;
 }
 
-type Globals = { recurPool?: pg.Pool; recurPrisma?: InstanceType<typeof PrismaClient> };
+/** Connections of the webhook intake: its statements in flight (4) and one to spare. */
+export const WEBHOOK_POOL_SIZE = 5;
+
+type Globals = {
+  recurPool?: pg.Pool;
+  recurWebhookPool?: pg.Pool;
+  recurPrisma?: InstanceType<typeof PrismaClient>;
+};
 const globals = globalThis as Globals;
 
 // Vite's dev server re-imports modules on change; keep one pool and one client per process.
-export const pool: pg.Pool = (globals.recurPool ??= createPool());
+export const pool: pg.Pool = (globals.recurPool ??= createPool({
+  max: Math.max(10, env.WORKER_CONCURRENCY + 4),
+  application_name: `recur:${process.pid}`,
+  // Fail fast rather than queue forever when Postgres is gone.
+  connectionTimeoutMillis: 10_000,
+  statement_timeout: env.WEB_STATEMENT_TIMEOUT_MS,
+}));
+export const webhookPool: pg.Pool = (globals.recurWebhookPool ??= createPool({
+  max: WEBHOOK_POOL_SIZE,
+  application_name: `recur-webhooks:${process.pid}`,
+  // A delivery not recorded within its budget is answered 503 by the intake's own timer (Shopify
+  // retries). Behind it, a connection or a statement that takes longer is given up: in PostgreSQL
+  // (statement_timeout, 500 ms after the budget, so the timer answers first) and, for a server that
+  // does not answer at all, in the client (query_timeout drops the connection).
+  connectionTimeoutMillis: env.WEBHOOK_LATENCY_BUDGET_MS,
+  statement_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 500,
+  query_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 1000,
+}));
+/**
+ * Lifts the web process's statement timeout from every connection `target` opens from now on (the
+ * worker's bulk ingests and full RFM scoring may run longer; they have limits of their own). The
+ * query queued on a new connection runs before any other the pool hands it out for.
+ */
+export function liftStatementTimeout(target: pg.Pool): void {
+  target.on("connect", (client) => {
+    client.query("SET statement_timeout = 0").catch((error: unknown) => {
+      logger.warn({ err: error }, "could not lift the statement timeout of a connection");
+    });
+  });
+}
+
 export const prisma = (globals.recurPrisma ??= new PrismaClient({ adapter: new PrismaPg(pool) }));
 export type Prisma = typeof prisma;
 

@@ -49,6 +49,24 @@ const schema = z
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
     /** Runs of a webhook job before its delivery becomes a dead letter. */
     WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(10),
+    /** The largest webhook body accepted (bytes); a larger one is answered 413. */
+    WEBHOOK_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(10 * 1024 * 1024),
+    /** Webhook bodies a web process holds at once (bytes); past it, new deliveries get 503. */
+    WEBHOOK_INTAKE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(256 * 1024 * 1024),
+    /** Deliveries a web process lets wait for their statement; past it, new ones get 503. */
+    WEBHOOK_INTAKE_MAX_PENDING: z.coerce.number().int().min(1).default(2000),
+    /** A delivery not recorded this long after it arrived is answered 503 (Shopify allows 5 s). */
+    WEBHOOK_LATENCY_BUDGET_MS: z.coerce.number().int().min(100).max(4500).default(3000),
+    /** Every statement of the web process (admin pages, sessions, /healthz) ends within this. */
+    WEB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     /** A sync run still `running` after this long is failed by the sweeper. */
     SYNC_STALE_AFTER_MINUTES: z.coerce
       .number()

@@ -62,16 +62,17 @@ const shopify = shopifyApp({
   },
 });
 
+// Webhooks are verified without sessions by the intake itself (app/lib/webhooks/verify.server.ts,
+// docs/decisions/012 and 033): `authenticate.webhook` would load the shop's offline session and
+// refresh an expired token on every webhook, answering 500 when that fails, as it always does after
+// an uninstall revoked the token (Shopify/shopify-app-js#3360).
+
 /**
- * Webhook verification without sessions: `@shopify/shopify-api`'s `webhooks.validate` checks the
- * HMAC and the required headers and nothing else. `authenticate.webhook` would also load the
- * shop's offline session and refresh an expired token on every webhook, answering 500 when that
- * fails, as it always does after an uninstall revoked the token (Shopify/shopify-app-js#3360):
- * app/uninstalled and shop/redact would then fail forever. Recur never uses a webhook's session.
- * shopifyApp() does not expose its own shopifyApi instance, so this is a second one, configured
- * with the same key, secret and version.
+ * shopifyApp() does not expose its own shopifyApi instance; Recur's offline-token refresh needs one
+ * (offline session ids, the refresh grant), so this is a second, configured with the same key,
+ * secret and version.
  */
-const webhookApi = shopifyApi({
+const tokenApi = shopifyApi({
   apiKey: env.SHOPIFY_API_KEY,
   apiSecretKey: env.SHOPIFY_API_SECRET,
   apiVersion: API_VERSION,
@@ -82,7 +83,6 @@ const webhookApi = shopifyApi({
   logger: libraryLogger,
   _logDisabledFutureFlags: false,
 });
-export const validateWebhook = webhookApi.webhooks.validate;
 
 /**
  * Recur refreshes expiring offline tokens itself, single-flight across processes, before
@@ -91,8 +91,8 @@ export const validateWebhook = webhookApi.webhooks.validate;
 export const offlineTokens = {
   pool,
   storage: sessionCache,
-  offlineId: (shop: string) => webhookApi.session.getOfflineId(shop),
-  refresh: (params: { shop: string; refreshToken: string }) => webhookApi.auth.refreshToken(params),
+  offlineId: (shop: string) => tokenApi.session.getOfflineId(shop),
+  refresh: (params: { shop: string; refreshToken: string }) => tokenApi.auth.refreshToken(params),
 };
 
 export default shopify;

@@ -3,7 +3,7 @@
  * writes docs/benchmarks.md from their results. `npm run bench -- intake processing` runs some.
  */
 import { spawnSync } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import * as prettier from "prettier";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
@@ -68,8 +68,13 @@ for (const result of results) {
   if (result.notes?.length) lines.push("", ...result.notes.map((note) => `- ${note}`));
   lines.push("");
 }
-// Formatted as the rest of the repository is (the lint step checks it).
+// Figures measured by hand (runs at other commits, long benchmarks with their own command) sit
+// below this line in docs/benchmarks.md, and are kept as they are.
+const KEPT = "<!-- Kept by npm run bench: measured by hand, below this line. -->";
 const file = path.join(PROJECT_ROOT, "docs", "benchmarks.md");
+const previous = await readFile(file, "utf8").catch(() => "");
+if (previous.includes(KEPT)) lines.push(previous.slice(previous.indexOf(KEPT)));
+// Formatted as the rest of the repository is (the lint step checks it).
 const options = await prettier.resolveConfig(file);
 await writeFile(file, await prettier.format(lines.join("\n"), { ...options, filepath: file }));
 console.log("\nwrote docs/benchmarks.md");

@@ -128,7 +128,7 @@ describe("request bodies", () => {
     expect([200, 302]).toContain(response.status);
   });
 
-  it("leaves POST /webhooks to its own 1 MiB limit", async () => {
+  it("leaves POST /webhooks to its own 10 MiB limit", async () => {
     const response = await fetch(`${appUrl}/webhooks`, {
       method: "POST",
       headers: {

@@ -157,8 +157,8 @@ describe("POST /webhooks refusals", () => {
     await expectNothingRecorded(jobsBefore);
   });
 
-  it("answers 413 to a body over 1 MiB, signed or not, and records nothing", async () => {
-    const big = JSON.stringify({ ...customer, note: "x".repeat(1024 * 1024) });
+  it("answers 413 to a body over 10 MiB, signed or not, and records nothing", async () => {
+    const big = JSON.stringify({ ...customer, note: "x".repeat(10 * 1024 * 1024) });
     expect((await post({ ...input, body: big })).status).toBe(413);
     await expectNothingRecorded(jobsBefore);
   });

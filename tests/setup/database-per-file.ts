@@ -26,6 +26,10 @@ Object.assign(process.env, {
   SHOPIFY_API_SECRET: "recur-test-api-secret",
   SHOPIFY_APP_URL: "http://localhost:3000",
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+  // A test process is web and worker at once, and seeds large tables through the web's pool: the
+  // web's statement timeout (10 s) would cut a worker's ingest or a seed on a loaded machine.
+  // tests/integration/intake-limits.test.ts checks the timeouts themselves.
+  WEB_STATEMENT_TIMEOUT_MS: "600000",
 });
 
 afterAll(async () => {
@@ -42,6 +46,7 @@ afterAll(async () => {
       throw new Error(`${checkedOut} database client(s) were still checked out after the tests`);
     }
   }
+  await (globalThis as { recurWebhookPool?: pg.Pool }).recurWebhookPool?.end();
   const cleanup = new pg.Client({ connectionString: adminUrl });
   await cleanup.connect();
   await cleanup.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

@@ -1,6 +1,7 @@
 /**
- * What server.ts puts in front of every route but POST /webhooks (which has its own 1 MiB limit and
- * answers no HTML): a bound on request bodies, and a frame-ancestors policy on every HTML answer.
+ * What server.ts puts in front of every route but POST /webhooks (which has its own limit,
+ * WEBHOOK_MAX_BYTES, and answers no HTML): a bound on request bodies, and a frame-ancestors policy
+ * on every HTML answer.
  */
 import type { NextFunction, Request, Response } from "express";
 import onHeaders from "on-headers";

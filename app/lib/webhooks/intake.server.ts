@@ -14,6 +14,12 @@
  * request still answers only once its own delivery is committed. graphile-worker's add_job sends a
  * NOTIFY, and PostgreSQL serializes the commits of notifying transactions; one per webhook capped
  * the intake well below its target (docs/decisions/016 has the figures).
+ *
+ * Bounded (docs/decisions/034): at most WEBHOOK_INTAKE_MAX_PENDING deliveries wait for a statement
+ * and WEBHOOK_INTAKE_MAX_BYTES of bodies are held at once; a delivery past either bound, or not
+ * recorded within WEBHOOK_LATENCY_BUDGET_MS of its arrival, is answered "overloaded" (503: Shopify
+ * retries it). A delivery that was already in a statement when its time ran out may still be
+ * recorded; Shopify's retry of it is then a duplicate, absorbed like any other.
  */
 import type pg from "pg";
 import { env } from "../../env.server.ts";
@@ -30,22 +36,27 @@ export interface VerifiedDelivery {
   apiVersion: string;
   subscriptionName: string | null;
   triggeredAt: Date | null;
-  /** The body exactly as received (verified JSON). */
-  rawBody: string;
+  /** The body exactly as received (verified JSON, UTF-8). */
+  body: Buffer;
+  /** When the request arrived (performance.now()): its latency budget counts from here. */
+  arrivedAt: number;
 }
 
 export type IntakeResult =
   | { outcome: "queued"; task: string }
   | { outcome: "ignored"; reason: string }
   | { outcome: "dead_letter"; reason: string }
-  | { outcome: "duplicate" };
+  | { outcome: "duplicate" }
+  /** Not recorded now (the intake is full, or its budget ran out): answer 503, Shopify retries. */
+  | { outcome: "overloaded"; reason: string };
 
 const RECORD_AND_QUEUE = `
   WITH delivery AS (
     INSERT INTO webhook_deliveries
       (id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at, payload,
        status, last_error, processed_at)
-    VALUES ($1, $2, $3, $4, $5, $6, least($7::timestamptz, now() + ${TRIGGERED_AT_MARGIN}), $8::jsonb,
+    VALUES ($1, $2, $3, $4, $5, $6, least($7::timestamptz, now() + ${TRIGGERED_AT_MARGIN}),
+       convert_from($8::bytea, 'UTF8')::jsonb,
        CASE WHEN $9::text IS NULL THEN 'ignored' ELSE 'received' END::delivery_status,
        $10, CASE WHEN $9::text IS NULL THEN now() END)
     ON CONFLICT (id) DO NOTHING
@@ -109,8 +120,30 @@ interface Pending {
 /** Batches at most this many deliveries, or this many bytes of payload, per statement. */
 const MAX_BATCH = 200;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
-/** Batches written at once (each on a connection of its own). */
+/** A body larger than this is written in a statement of its own, as bytes (not as text[]). */
+const LARGE_BODY_BYTES = 256 * 1024;
+/** Batches written at once (each on a connection of its own: WEBHOOK_POOL_SIZE leaves one spare). */
 const MAX_IN_FLIGHT = 4;
+/** However late a delivery's body arrived, its statement gets at least this long. */
+const MIN_RECORD_MS = 1000;
+
+/** Bytes of webhook bodies the process holds (being read, waiting, being written). */
+let heldBodyBytes = 0;
+
+/**
+ * Holds `bytes` of the process's body budget (WEBHOOK_INTAKE_MAX_BYTES) until the returned release
+ * is called, or answers null when they do not fit. One body always fits when nothing else is held.
+ */
+export function holdBodyBytes(bytes: number): (() => void) | null {
+  if (heldBodyBytes > 0 && heldBodyBytes + bytes > env.WEBHOOK_INTAKE_MAX_BYTES) return null;
+  heldBodyBytes += bytes;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    heldBodyBytes -= bytes;
+  };
+}
 
 class IntakeBatcher {
   private pending: Pending[] = [];
@@ -124,8 +157,45 @@ class IntakeBatcher {
   }
 
   record(delivery: VerifiedDelivery, priority: number): Promise<IntakeResult> {
+    if (this.pending.length >= env.WEBHOOK_INTAKE_MAX_PENDING) {
+      return Promise.resolve({
+        outcome: "overloaded",
+        reason: `${this.pending.length} deliveries are already waiting to be recorded`,
+      });
+    }
     return new Promise((resolve, reject) => {
-      this.pending.push({ delivery, priority, resolve, reject });
+      let settled = false;
+      const budget = Math.max(
+        MIN_RECORD_MS,
+        delivery.arrivedAt + env.WEBHOOK_LATENCY_BUDGET_MS - performance.now(),
+      );
+      const item: Pending = {
+        delivery,
+        priority,
+        resolve: (result) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve(result);
+        },
+        reject: (error) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      // Out of time: a delivery still waiting is dropped from the queue (never written); one in a
+      // statement is answered now, and may still be recorded (Shopify's retry is then a duplicate).
+      const timer = setTimeout(() => {
+        const index = this.pending.indexOf(item);
+        if (index >= 0) this.pending.splice(index, 1);
+        item.resolve({
+          outcome: "overloaded",
+          reason: `not recorded within ${env.WEBHOOK_LATENCY_BUDGET_MS} ms`,
+        });
+      }, budget);
+      this.pending.push(item);
       this.schedule();
     });
   }
@@ -147,18 +217,27 @@ class IntakeBatcher {
     });
   }
 
+  /** The next batch: small bodies together, up to MAX_BATCH_BYTES; a large body alone. */
   private take(): Pending[] {
     let bytes = 0;
     let count = 0;
     while (count < this.pending.length && count < MAX_BATCH) {
-      bytes += this.pending[count]!.delivery.rawBody.length;
-      if (count > 0 && bytes > MAX_BATCH_BYTES) break;
+      const size = this.pending[count]!.delivery.body.length;
+      if (count > 0 && (size > LARGE_BODY_BYTES || bytes + size > MAX_BATCH_BYTES)) break;
+      bytes += size;
       count++;
+      if (size > LARGE_BODY_BYTES) break;
     }
     return this.pending.splice(0, count);
   }
 
   private async write(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) {
+      // One delivery (a quiet moment, or a large body): its own statement, its body sent as bytes.
+      const [item] = batch as [Pending];
+      await recordOne(this.db, item.delivery, item.priority).then(item.resolve, item.reject);
+      return;
+    }
     // A webhook id twice in one batch: the first is recorded, the others are duplicates of it.
     const firsts = new Map<string, Pending>();
     for (const item of batch) {
@@ -167,8 +246,14 @@ class IntakeBatcher {
     let recorded: Set<string>;
     try {
       recorded = await recordMany(this.db, [...firsts.values()]);
-    } catch {
-      // One delivery can spoil a batch (a payload jsonb cannot hold, say): record each on its own,
+    } catch (error) {
+      if (!UNSTORABLE_JSON.has((error as { code?: string }).code ?? "")) {
+        // The database failed (gone, too slow, a statement timeout): every delivery of the batch
+        // fails at once; retrying them one by one would only wait for the same failure again.
+        for (const item of batch) item.reject(error);
+        return;
+      }
+      // One payload spoiled the batch (valid JSON that jsonb cannot hold): record each on its own,
       // in arrival order, so that each gets its own outcome.
       for (const item of batch) {
         await recordOne(this.db, item.delivery, item.priority).then(item.resolve, item.reject);
@@ -206,7 +291,7 @@ async function recordMany(db: Pick<pg.Pool, "query">, items: Pending[]): Promise
       column((item) => item.delivery.apiVersion),
       column((item) => item.delivery.subscriptionName),
       column((item) => item.delivery.triggeredAt),
-      column((item) => item.delivery.rawBody),
+      column((item) => item.delivery.body.toString("utf8")),
       column((item) => taskForTopic(item.delivery.topic) ?? null),
       column((item) =>
         taskForTopic(item.delivery.topic) ? null : ignoredReason(item.delivery.topic),
@@ -250,7 +335,7 @@ async function recordOne(
   try {
     const { rowCount } = await db.query(RECORD_AND_QUEUE, [
       ...headerValues,
-      delivery.rawBody,
+      delivery.body,
       task ?? null,
       reason,
       env.WEBHOOK_MAX_ATTEMPTS,
@@ -266,7 +351,7 @@ async function recordOne(
     const why = `the payload cannot be stored: ${(error as Error).message}`;
     const { rowCount } = await db.query(RECORD_DEAD_LETTER, [
       ...headerValues,
-      JSON.stringify({ unstorable: true, bytes: Buffer.byteLength(delivery.rawBody) }),
+      JSON.stringify({ unstorable: true, bytes: delivery.body.length }),
       why,
     ]);
     return rowCount ? { outcome: "dead_letter", reason: why } : { outcome: "duplicate" };

@@ -6,16 +6,14 @@
  */
 import fc from "fast-check";
 import { stringify } from "lossless-json";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
 import { ingestBulkResult } from "../../app/lib/sync/ingest.server.ts";
-import * as webhooks from "../../app/routes/webhooks.ts";
-import { startAppServer, type AppServer } from "../support/app-server.ts";
-import { installShop, query, unsettledDeliveries } from "../support/db.ts";
+import { installShop, query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";
 import { restCustomer, restOrder } from "../support/payloads.ts";
 import { sendWebhook } from "../support/webhooks.ts";
+import { useWebhookApp } from "../support/webhook-app.ts";
 
 const MAX = 2n ** 64n - 1n;
 /** Ids from 1 to 2^64 - 1, with the edges (2^53 ± 1, 2^63 ± 1, 2^64 - 1) drawn often. */
@@ -32,19 +30,12 @@ const shopifyId = fc.oneof(
   ),
 );
 
-let app: AppServer;
+const app = useWebhookApp();
 let shopId: number;
 const SHOP = "exact-ids.myshopify.com";
 
 beforeAll(async () => {
-  app = await startAppServer({ "/webhooks": webhooks });
   shopId = await installShop(SHOP);
-});
-afterAll(() => app.close());
-afterEach(async () => {
-  await enqueueJob(pool, "sweeper", {});
-  await drainJobs();
-  expect(await unsettledDeliveries()).toEqual([]);
 });
 
 /** Posts a body in which bigints are JSON numbers, as Shopify writes its ids. */

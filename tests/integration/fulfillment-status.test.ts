@@ -5,34 +5,25 @@
  * on hold, scheduled, ...) never overwrites a stored value it may stand for.
  */
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import {
   ORDER_DISPLAY_FULFILLMENT_STATUS,
   restFulfillmentStatus,
 } from "../../app/lib/store/shopify-enums.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
 import { ingestBulkResult } from "../../app/lib/sync/ingest.server.ts";
-import * as webhooks from "../../app/routes/webhooks.ts";
-import { startAppServer, type AppServer } from "../support/app-server.ts";
-import { installShop, query, unsettledDeliveries } from "../support/db.ts";
+import { installShop, query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";
 import { restOrder } from "../support/payloads.ts";
 import { sendWebhook } from "../support/webhooks.ts";
+import { useWebhookApp } from "../support/webhook-app.ts";
 
 const SHOP = "fulfillment-status.myshopify.com";
-let app: AppServer;
+const app = useWebhookApp();
 let shopId: number;
 
 beforeAll(async () => {
-  app = await startAppServer({ "/webhooks": webhooks });
   shopId = await installShop(SHOP);
-});
-afterAll(() => app.close());
-afterEach(async () => {
-  await enqueueJob(pool, "sweeper", {});
-  await drainJobs();
-  expect(await unsettledDeliveries()).toEqual([]);
 });
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 20, 10, minute)).toISOString();

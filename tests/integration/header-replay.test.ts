@@ -3,27 +3,16 @@
  * headers. A replay may not date a tombstone in the future, nor uninstall a shop its body does not
  * name.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { requestSync } from "../../app/lib/sync/request.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
-import * as webhooks from "../../app/routes/webhooks.ts";
-import { startAppServer, type AppServer } from "../support/app-server.ts";
-import { installShop, query, unsettledDeliveries } from "../support/db.ts";
+import { installShop, query } from "../support/db.ts";
 import { drainJobs, jobs } from "../support/jobs.ts";
 import { restCustomer } from "../support/payloads.ts";
 import { sendWebhook, type WebhookInput } from "../support/webhooks.ts";
+import { useWebhookApp } from "../support/webhook-app.ts";
 
-let app: AppServer;
-beforeAll(async () => {
-  app = await startAppServer({ "/webhooks": webhooks });
-});
-afterAll(() => app.close());
-afterEach(async () => {
-  await enqueueJob(pool, "sweeper", {});
-  await drainJobs();
-  expect(await unsettledDeliveries()).toEqual([]);
-});
+const app = useWebhookApp();
 
 async function deliver(input: WebhookInput) {
   expect(await sendWebhook(app.url, input)).toBe(200);

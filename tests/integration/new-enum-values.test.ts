@@ -3,31 +3,24 @@
  * state, a financial status, a fulfillment status, a cancel reason) is stored as sent in upper
  * case and logged once per value per process; the delivery or bulk line is never refused for it.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
 import { ingestBulkResult } from "../../app/lib/sync/ingest.server.ts";
 import { logger } from "../../app/logger.server.ts";
-import * as webhooks from "../../app/routes/webhooks.ts";
-import { startAppServer, type AppServer } from "../support/app-server.ts";
-import { deliveries, installShop, query, unsettledDeliveries } from "../support/db.ts";
+import { deliveries, installShop, query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";
 import { restCustomer, restOrder } from "../support/payloads.ts";
 import { sendWebhook } from "../support/webhooks.ts";
+import { useWebhookApp } from "../support/webhook-app.ts";
 
 const SHOP = "new-enum-values.myshopify.com";
-let app: AppServer;
+const app = useWebhookApp();
 let shopId: number;
 
 beforeAll(async () => {
-  app = await startAppServer({ "/webhooks": webhooks });
   shopId = await installShop(SHOP);
 });
-afterAll(() => app.close());
-afterEach(async () => {
-  await enqueueJob(pool, "sweeper", {});
-  await drainJobs();
-  expect(await unsettledDeliveries()).toEqual([]);
+afterEach(() => {
   vi.restoreAllMocks();
 });
 

@@ -2,30 +2,19 @@
  * Personal data that is really gone (docs/decisions/037, 038): after each privacy flow, no column
  * of any table (payloads included) holds the customer's email, phone or names.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { cronItems } from "../../app/jobs/crontab.server.ts";
 import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
 import { scoreShop } from "../../app/lib/rfm/score-shop.server.ts";
-import * as webhooks from "../../app/routes/webhooks.ts";
-import { startAppServer, type AppServer } from "../support/app-server.ts";
-import { installShop, query, unsettledDeliveries } from "../support/db.ts";
+import { installShop, query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";
 import { purchasingSummary, restCustomer, restOrder, tagsChanged } from "../support/payloads.ts";
 import { wherePersonIsStored, type Person } from "../support/personal-data.ts";
 import { sendWebhook, type WebhookInput } from "../support/webhooks.ts";
+import { useWebhookApp } from "../support/webhook-app.ts";
 
-let app: AppServer;
-beforeAll(async () => {
-  app = await startAppServer({ "/webhooks": webhooks });
-});
-afterAll(() => app.close());
-
-afterEach(async () => {
-  await enqueueJob(pool, "sweeper", {});
-  await drainJobs();
-  expect(await unsettledDeliveries()).toEqual([]);
-});
+const app = useWebhookApp();
 
 async function deliver(input: WebhookInput) {
   expect(await sendWebhook(app.url, input)).toBe(200);

@@ -4,29 +4,19 @@
  * version does not carry keeps what Recur holds; one it carries as null is cleared.
  */
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
-import * as webhooks from "../../app/routes/webhooks.ts";
-import { startAppServer, type AppServer } from "../support/app-server.ts";
-import { installShop, query, unsettledDeliveries } from "../support/db.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { installShop, query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";
 import { restCustomer, restOrder } from "../support/payloads.ts";
 import { sendWebhook } from "../support/webhooks.ts";
+import { useWebhookApp } from "../support/webhook-app.ts";
 
-let app: AppServer;
+const app = useWebhookApp();
 let shopId: number;
 const SHOP = "protected-fields.myshopify.com";
 
 beforeAll(async () => {
-  app = await startAppServer({ "/webhooks": webhooks });
   shopId = await installShop(SHOP);
-});
-afterAll(() => app.close());
-afterEach(async () => {
-  await enqueueJob(pool, "sweeper", {});
-  await drainJobs();
-  expect(await unsettledDeliveries()).toEqual([]);
 });
 
 const send = async (topic: string, payload: unknown) => {

@@ -4,25 +4,13 @@
  * Shopify notes record from shopify.dev's 2026-07 webhook reference: the search corpus gave none
  * of Shopify's documented bodies verbatim (tests/fixtures/README.md says what was tried).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
-import * as webhooks from "../../app/routes/webhooks.ts";
-import { startAppServer, type AppServer } from "../support/app-server.ts";
-import { installShop, query, unsettledDeliveries } from "../support/db.ts";
+import { describe, expect, it } from "vitest";
+import { installShop, query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";
 import { sendWebhook } from "../support/webhooks.ts";
+import { useWebhookApp } from "../support/webhook-app.ts";
 
-let app: AppServer;
-beforeAll(async () => {
-  app = await startAppServer({ "/webhooks": webhooks });
-});
-afterAll(() => app.close());
-afterEach(async () => {
-  await enqueueJob(pool, "sweeper", {});
-  await drainJobs();
-  expect(await unsettledDeliveries()).toEqual([]);
-});
+const app = useWebhookApp();
 
 async function post(shop: string, topic: string, body: string) {
   const webhookId = crypto.randomUUID();

@@ -3,33 +3,22 @@
 // version, is `processed`. Deliveries go through the real intake (signed HTTP to /webhooks) and the
 // real worker tasks (graphile-worker, run until the queue is empty); the overview's webhook card
 // counts the skipped ones and the deliveries list filters by them.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as overview from "../../app/routes/app._index.tsx";
 import * as deliveriesPage from "../../app/routes/app.deliveries._index.tsx";
-import * as webhooks from "../../app/routes/webhooks.ts";
-import { startAppServer, type AppServer } from "../support/app-server.ts";
-import { query, unsettledDeliveries } from "../support/db.ts";
+import { query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";
 import { purchasingSummary, restCustomer, restOrder, tagsChanged } from "../support/payloads.ts";
 import { seedInstalledShop } from "../support/sync.ts";
 import { sendWebhook, type WebhookInput } from "../support/webhooks.ts";
 import { load, type PageBody } from "./admin-helpers.ts";
+import { useWebhookApp } from "../support/webhook-app.ts";
 
-let app: AppServer;
+const app = useWebhookApp();
 let shop: { domain: string; shopId: number };
 
 beforeAll(async () => {
-  app = await startAppServer({ "/webhooks": webhooks });
   shop = await seedInstalledShop({ shop: "stale", customers: 0, orders: 0 });
-});
-afterAll(() => app?.close());
-
-afterEach(async () => {
-  await enqueueJob(pool, "sweeper", {});
-  await drainJobs();
-  expect(await unsettledDeliveries()).toEqual([]);
 });
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 20, 10, minute)).toISOString();

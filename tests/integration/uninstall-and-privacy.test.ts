@@ -1,25 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
 import { scoreShop } from "../../app/lib/rfm/score-shop.server.ts";
-import * as webhooks from "../../app/routes/webhooks.ts";
-import { startAppServer, type AppServer } from "../support/app-server.ts";
-import { deliveries, installShop, query, unsettledDeliveries } from "../support/db.ts";
+import { deliveries, installShop, query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";
 import { restCustomer, restOrder } from "../support/payloads.ts";
 import { sendWebhook, type WebhookInput } from "../support/webhooks.ts";
+import { useWebhookApp } from "../support/webhook-app.ts";
 
-let app: AppServer;
-beforeAll(async () => {
-  app = await startAppServer({ "/webhooks": webhooks });
-});
-afterAll(() => app.close());
-
-afterEach(async () => {
-  await enqueueJob(pool, "sweeper", {});
-  await drainJobs();
-  expect(await unsettledDeliveries()).toEqual([]);
-});
+const app = useWebhookApp();
 
 async function deliver(input: WebhookInput) {
   expect(await sendWebhook(app.url, input)).toBe(200);

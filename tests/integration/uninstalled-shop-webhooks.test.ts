@@ -5,27 +5,16 @@
  * shop/redact, on every one of Shopify's retries. Recur's intake checks HMAC and headers only.
  */
 import { Session } from "@shopify/shopify-api";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
 import { recordInstall } from "../../app/lib/store/shops.server.ts";
-import * as webhooks from "../../app/routes/webhooks.ts";
 import { sessionStorage } from "../../app/shopify.server.ts";
-import { startAppServer, type AppServer } from "../support/app-server.ts";
-import { query, unsettledDeliveries } from "../support/db.ts";
+import { query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";
 import { standIn } from "../support/standin.ts";
+import { useWebhookApp } from "../support/webhook-app.ts";
 
-let app: AppServer;
-beforeAll(async () => {
-  app = await startAppServer({ "/webhooks": webhooks });
-});
-afterAll(() => app.close());
-afterEach(async () => {
-  await enqueueJob(pool, "sweeper", {});
-  await drainJobs();
-  expect(await unsettledDeliveries()).toEqual([]);
-});
+useWebhookApp();
 
 /** An expiring offline session whose access token has expired; its refresh token is revoked. */
 async function storeExpiredSession(shop: string, accessToken: string) {

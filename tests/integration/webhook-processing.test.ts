@@ -1,30 +1,20 @@
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as webhooks from "../../app/routes/webhooks.ts";
-import { startAppServer, type AppServer } from "../support/app-server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import { countAndArrival } from "../support/arbitraries.ts";
-import { deliveries, installShop, query, unsettledDeliveries } from "../support/db.ts";
+import { deliveries, installShop, query } from "../support/db.ts";
 import { drainJobs, jobs } from "../support/jobs.ts";
 import { purchasingSummary, restCustomer, restOrder, tagsChanged } from "../support/payloads.ts";
 import { sendWebhook, type WebhookInput } from "../support/webhooks.ts";
 import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
 import { pool } from "../../app/db.server.ts";
+import { useWebhookApp } from "../support/webhook-app.ts";
 
-let app: AppServer;
+const app = useWebhookApp();
 let shopId: number;
 const SHOP = "processing.myshopify.com";
 
 beforeAll(async () => {
-  app = await startAppServer({ "/webhooks": webhooks });
   shopId = await installShop(SHOP);
-});
-afterAll(() => app.close());
-
-/** Every accepted delivery ends processed, ignored or dead_letter: none stays behind. */
-afterEach(async () => {
-  await enqueueJob(pool, "sweeper", {});
-  await drainJobs();
-  expect(await unsettledDeliveries()).toEqual([]);
 });
 
 const send = async (input: Omit<WebhookInput, "shop"> & { shop?: string }) => {

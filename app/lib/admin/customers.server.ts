@@ -52,14 +52,15 @@ const LIST_FIELDS = `c.shopify_id::text AS id, c.first_name AS "firstName",
   c.shopify_created_at AS "createdAt", c.shopify_updated_at AS "updatedAt"`;
 
 /** "Every word is in the first name, last name or email", for bound patterns. */
-function wordsMatch(alias: string, patterns: string[]): string[] {
+export function wordsMatch(alias: string, patterns: string[]): string[] {
   return patterns.map(
     (p) =>
       `(${alias}.first_name ILIKE ${p} OR ${alias}.last_name ILIKE ${p} OR ${alias}.email ILIKE ${p})`,
   );
 }
 
-const liveAs = (alias: string) =>
+/** A customer Recur holds and Shopify has not deleted. */
+export const liveAs = (alias: string) =>
   `${alias}.deleted_at IS NULL AND ${alias}.shopify_updated_at IS NOT NULL`;
 
 export async function listCustomers(

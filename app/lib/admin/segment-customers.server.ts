@@ -7,7 +7,7 @@
 import type { z } from "zod";
 import type { Queryable } from "../../jobs/enqueue.server.ts";
 import { SEGMENTS, type Segment } from "../rfm/rule-set.ts";
-import { CUSTOMER_SORTS } from "./customers.server.ts";
+import { CUSTOMER_SORTS, liveAs, wordsMatch } from "./customers.server.ts";
 import {
   keysetPage,
   PAGE_SIZE,
@@ -55,16 +55,6 @@ export interface SegmentCustomerRow {
 const FIELDS = `c.shopify_id::text AS id, c.first_name AS "firstName", c.last_name AS "lastName",
   c.email, c.currency_code AS "currencyCode", c.shopify_updated_at AS "updatedAt",
   s.recency_days AS "recencyDays", s.frequency, s.monetary::text AS monetary, s.r, s.f, s.m`;
-
-function wordsMatch(alias: string, patterns: string[]): string[] {
-  return patterns.map(
-    (p) =>
-      `(${alias}.first_name ILIKE ${p} OR ${alias}.last_name ILIKE ${p} OR ${alias}.email ILIKE ${p})`,
-  );
-}
-
-const liveAs = (alias: string) =>
-  `${alias}.deleted_at IS NULL AND ${alias}.shopify_updated_at IS NOT NULL`;
 
 export async function listSegmentCustomers(
   db: Queryable,

@@ -11,6 +11,7 @@ import { buildIfStale, startChild, waitForHttp } from "../scripts/lib/stack.ts";
 import { startShopifyStandIn } from "../tests/shopify-standin/index.ts";
 import { compareWithGroundTruth } from "../tests/support/ground-truth.ts";
 import { startBenchDatabase } from "./lib/database.ts";
+import { installSeededShop } from "./lib/installed-shop.ts";
 import { freePort, peakRssMb } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
 
@@ -45,17 +46,11 @@ const seamEnv = { ...env, NODE_ENV: "test", SHOPIFY_STANDIN_URL: standIn.url };
 const web = startChild({ name: "web", args: ["server.ts"], env: seamEnv, onLine: () => {} });
 const worker = startChild({ name: "worker", args: ["worker.ts"], env: seamEnv, onLine: () => {} });
 try {
-  const seeded = await standIn.seedShop({ shop: "bench", customers: CUSTOMERS, orders: ORDERS });
-  const { rows } = await db.query<{ id: number }>(
-    "INSERT INTO shops (domain, scopes) VALUES ($1, 'read_customers,read_orders,read_all_orders') RETURNING id",
-    [seeded.shop],
-  );
-  const shopId = rows[0]!.id;
-  await db.query(
-    `INSERT INTO sessions (id, shop, state, "isOnline", scope, "accessToken")
-     VALUES ($1, $2, 'bench', false, 'read_customers,read_orders,read_all_orders', $3)`,
-    [`offline_${seeded.shop}`, seeded.shop, seeded.accessToken],
-  );
+  const { domain, id: shopId } = await installSeededShop(db, standIn, {
+    shop: "bench",
+    customers: CUSTOMERS,
+    orders: ORDERS,
+  });
   await waitForHttp(`${appUrl}/healthz`);
 
   const started = performance.now();
@@ -81,7 +76,7 @@ try {
   // The baseline: fetching both result files from Shopify's side.
   const downloadStarted = performance.now();
   let bytes = 0;
-  for (const operation of standIn.bulkOperations(seeded.shop)) {
+  for (const operation of standIn.bulkOperations(domain)) {
     const reader = (await fetch(operation.url!)).body!.getReader();
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
       bytes += chunk.value.byteLength;
@@ -99,11 +94,7 @@ try {
             object_count::text FROM sync_runs WHERE shop_id = $1 ORDER BY entity`,
     [shopId],
   );
-  const comparison = await compareWithGroundTruth(
-    db,
-    seeded.shop,
-    standIn.groundTruth(seeded.shop),
-  );
+  const comparison = await compareWithGroundTruth(db, domain, standIn.groundTruth(domain));
   if (!comparison.equal)
     throw new Error(`Recur differs from the store: ${comparison.differences.join("; ")}`);
 

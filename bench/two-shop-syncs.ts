@@ -12,6 +12,7 @@ import { buildIfStale, startChild, waitForHttp, type Child } from "../scripts/li
 import { startShopifyStandIn } from "../tests/shopify-standin/index.ts";
 import { compareWithGroundTruth } from "../tests/support/ground-truth.ts";
 import { startBenchDatabase } from "./lib/database.ts";
+import { installSeededShop } from "./lib/installed-shop.ts";
 import { freePort } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
 
@@ -51,19 +52,8 @@ const startWorker = (cap: number) =>
     onLine: () => {},
   });
 
-async function installShop(name: string) {
-  const seeded = await standIn.seedShop({ shop: name, customers: CUSTOMERS, orders: ORDERS });
-  const { rows } = await db.query<{ id: number }>(
-    "INSERT INTO shops (domain, scopes) VALUES ($1, 'read_customers,read_orders,read_all_orders') RETURNING id",
-    [seeded.shop],
-  );
-  await db.query(
-    `INSERT INTO sessions (id, shop, state, "isOnline", scope, "accessToken")
-     VALUES ($1, $2, 'bench', false, 'read_customers,read_orders,read_all_orders', $3)`,
-    [`offline_${seeded.shop}`, seeded.shop, seeded.accessToken],
-  );
-  return { domain: seeded.shop, id: rows[0]!.id };
-}
+const installShop = (name: string) =>
+  installSeededShop(db, standIn, { shop: name, customers: CUSTOMERS, orders: ORDERS });
 
 type Shop = Awaited<ReturnType<typeof installShop>>;
 

@@ -10,6 +10,7 @@ import { SYNC_ENTITIES } from "../sync/request.server.ts";
 import type { SyncKind } from "../sync/runs.server.ts";
 import { canReadAllOrders, type AdminContext } from "./context.server.ts";
 import { readStoreCounts, readSyncActivity } from "./progress.server.ts";
+import { liveRow } from "../store/records.ts";
 
 /** Everything the overview shows, read at once. */
 export async function readOverview(
@@ -94,10 +95,8 @@ export async function entityStatuses(db: Queryable, shopId: number): Promise<Ent
   );
   const { rows: counts } = await db.query<{ customers: number; orders: number }>(
     `SELECT
-       (SELECT count(*)::int FROM customers
-         WHERE shop_id = $1 AND deleted_at IS NULL AND shopify_updated_at IS NOT NULL) AS customers,
-       (SELECT count(*)::int FROM orders
-         WHERE shop_id = $1 AND deleted_at IS NULL AND shopify_updated_at IS NOT NULL) AS orders`,
+       (SELECT count(*)::int FROM customers WHERE shop_id = $1 AND ${liveRow()}) AS customers,
+       (SELECT count(*)::int FROM orders WHERE shop_id = $1 AND ${liveRow()}) AS orders`,
     [shopId],
   );
   return SYNC_ENTITIES.map((entity) => {
@@ -182,7 +181,7 @@ export async function ordersPerDay(db: Queryable, shopId: number): Promise<DayCo
        FROM orders
        WHERE shop_id = $1
          AND shopify_created_at >= ((now() AT TIME ZONE 'UTC')::date - 89) AT TIME ZONE 'UTC'
-         AND deleted_at IS NULL AND shopify_updated_at IS NOT NULL
+         AND ${liveRow()}
        GROUP BY 1)
      SELECT to_char(days.day, 'YYYY-MM-DD') AS day, coalesce(counts.orders, 0) AS orders
      FROM days LEFT JOIN counts USING (day) ORDER BY days.day`,

@@ -9,6 +9,7 @@
  * the demo (RECUR_DEMO), and only on a loopback address.
  */
 import { z } from "zod";
+import { issuePath } from "./lib/zod-issues.ts";
 
 const csv = z.string().transform((value) =>
   value
@@ -153,7 +154,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = schema.safeParse(source);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
-    const name = issue.path.join(".") || "environment";
+    const name = issuePath(issue, "environment");
     const missing = issue.code === "invalid_type" && issue.input === undefined;
     return `  ${name} ${missing ? `is not set${HINTS[name] ?? ""}` : issue.message}`;
   });

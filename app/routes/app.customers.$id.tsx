@@ -37,10 +37,10 @@ import {
   listCustomerOrders,
 } from "../lib/admin/customers.server.ts";
 import { notFound, parseSearch } from "../lib/admin/http.server.ts";
-import { isShopifyId } from "../lib/store/records.ts";
+import { shopifyIdText } from "../lib/zod-fields.ts";
 
 /** Shopify's customer ids are unsigned 64-bit integers (1 to 2^64 - 1). */
-const params = z.object({ id: z.string().refine(isShopifyId) });
+const params = z.object({ id: shopifyIdText });
 
 export const loader = async ({ request, params: raw }: LoaderFunctionArgs) => {
   const { shop } = await requireShop(request);

@@ -27,6 +27,7 @@ import {
   plural,
 } from "../components/format.ts";
 import { useKeysetPagination, useListLoading } from "../components/list.tsx";
+import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import { pool } from "../db.server.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
@@ -147,16 +148,8 @@ export default function CustomerPage() {
                     <IndexTable.Cell>{formatTime(order.createdAt)}</IndexTable.Cell>
                     <IndexTable.Cell>{humanize(order.financialStatus)}</IndexTable.Cell>
                     <IndexTable.Cell>{humanize(order.fulfillmentStatus)}</IndexTable.Cell>
-                    <IndexTable.Cell>
-                      <Text as="span" alignment="end" numeric>
-                        {order.lineItems}
-                      </Text>
-                    </IndexTable.Cell>
-                    <IndexTable.Cell>
-                      <Text as="span" alignment="end" numeric>
-                        {formatMoney(order.totalPrice, order.currencyCode)}
-                      </Text>
-                    </IndexTable.Cell>
+                    <NumericCell>{order.lineItems}</NumericCell>
+                    <NumericCell>{formatMoney(order.totalPrice, order.currencyCode)}</NumericCell>
                   </IndexTable.Row>
                 ))}
               </IndexTable>

@@ -1,9 +1,10 @@
 /** /app/customers: the customers Recur holds for the shop; search, sort, pages. */
 import { json, type LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { IndexTable, Text } from "@shopify/polaris";
+import { IndexTable } from "@shopify/polaris";
 import { CustomerCells, CustomerList, customerSorts } from "../components/CustomerList.tsx";
 import { formatCount, formatMoney, formatTime, humanize } from "../components/format.ts";
+import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import { pool } from "../db.server.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
@@ -47,16 +48,8 @@ export default function Customers() {
         <IndexTable.Row id={customer.id} key={customer.id} position={index}>
           <CustomerCells customer={customer} />
           <IndexTable.Cell>{humanize(customer.state)}</IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatCount(customer.numberOfOrders)}
-            </Text>
-          </IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatMoney(customer.amountSpent, customer.currencyCode)}
-            </Text>
-          </IndexTable.Cell>
+          <NumericCell>{formatCount(customer.numberOfOrders)}</NumericCell>
+          <NumericCell>{formatMoney(customer.amountSpent, customer.currencyCode)}</NumericCell>
           <IndexTable.Cell>{formatTime(customer.createdAt)}</IndexTable.Cell>
           <IndexTable.Cell>{formatTime(customer.updatedAt)}</IndexTable.Cell>
         </IndexTable.Row>

@@ -18,6 +18,7 @@ import { ActionErrorBanner, useActionToast } from "../components/ActionFeedback.
 import { formatTime } from "../components/format.ts";
 import { useSetFilters } from "../components/list.tsx";
 import { ListPage } from "../components/ListPage.tsx";
+import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import { DELIVERY_STATUS_LABELS, DeliveryStatusBadge } from "../components/StatusBadge.tsx";
 import { usePollWhile } from "../components/usePollWhile.ts";
@@ -164,11 +165,7 @@ export default function Deliveries() {
           </IndexTable.Cell>
           <IndexTable.Cell>{formatTime(delivery.triggeredAt)}</IndexTable.Cell>
           <IndexTable.Cell>{formatTime(delivery.receivedAt)}</IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {delivery.attempts}
-            </Text>
-          </IndexTable.Cell>
+          <NumericCell>{delivery.attempts}</NumericCell>
           <IndexTable.Cell>
             <Text
               as="span"

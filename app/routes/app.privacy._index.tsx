@@ -9,6 +9,7 @@ import { Button, IndexTable, Link, Text } from "@shopify/polaris";
 import { useState } from "react";
 import { formatTime, plural } from "../components/format.ts";
 import { ListPage } from "../components/ListPage.tsx";
+import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import { pool } from "../db.server.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
@@ -100,11 +101,7 @@ export default function PrivacyRequests() {
               (request.customerEmail ?? request.customerId ?? "—")
             )}
           </IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {request.ordersRequested.length}
-            </Text>
-          </IndexTable.Cell>
+          <NumericCell>{request.ordersRequested.length}</NumericCell>
           <IndexTable.Cell>
             {request.customerFound
               ? `Customer and ${plural(request.exportedOrders, "order")}`

@@ -5,9 +5,10 @@
  */
 import { json, type LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { IndexTable, Text } from "@shopify/polaris";
+import { IndexTable } from "@shopify/polaris";
 import { CustomerCells, CustomerList, customerSorts } from "../components/CustomerList.tsx";
 import { formatCount, formatMoney, humanize } from "../components/format.ts";
+import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import type { SortChoice } from "../components/SearchAndSort.tsx";
 import { pool } from "../db.server.ts";
@@ -70,21 +71,9 @@ export default function SegmentCustomers() {
       {page.rows.map((customer, index) => (
         <IndexTable.Row id={customer.id} key={customer.id} position={index}>
           <CustomerCells customer={customer} />
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatCount(customer.recencyDays)}
-            </Text>
-          </IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatCount(customer.frequency)}
-            </Text>
-          </IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatMoney(customer.monetary, customer.currencyCode)}
-            </Text>
-          </IndexTable.Cell>
+          <NumericCell>{formatCount(customer.recencyDays)}</NumericCell>
+          <NumericCell>{formatCount(customer.frequency)}</NumericCell>
+          <NumericCell>{formatMoney(customer.monetary, customer.currencyCode)}</NumericCell>
           <IndexTable.Cell>
             {`${score(customer.r)} · ${score(customer.f)} · ${score(customer.m)}`}
           </IndexTable.Cell>

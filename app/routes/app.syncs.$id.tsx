@@ -21,6 +21,7 @@ import {
   humanize,
 } from "../components/format.ts";
 import { RouteError } from "../components/RouteError.tsx";
+import { Stat } from "../components/Stat.tsx";
 import { RunStatusBadge } from "../components/StatusBadge.tsx";
 import { pool } from "../db.server.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
@@ -67,13 +68,18 @@ export default function SyncRunPage() {
                 Rows
               </Text>
               <InlineStack gap="800">
-                <Figure label="Written" value={formatCount(run.rowsWritten)} />
-                <Figure label="Already current (skipped)" value={formatCount(run.rowsSkipped)} />
-                <Figure
+                <Stat label="Written" value={formatCount(run.rowsWritten)} size="lg" />
+                <Stat
+                  label="Already current (skipped)"
+                  value={formatCount(run.rowsSkipped)}
+                  size="lg"
+                />
+                <Stat
                   label="Repaired"
                   value={run.kind === "incremental" ? formatCount(run.rowsRepaired) : "—"}
+                  size="lg"
                 />
-                <Figure label="Lines rejected" value={formatCount(run.linesRejected)} />
+                <Stat label="Lines rejected" value={formatCount(run.linesRejected)} size="lg" />
               </InlineStack>
               {run.kind === "incremental" ? (
                 <Text as="p" tone="subdued">
@@ -112,19 +118,6 @@ export default function SyncRunPage() {
         </Layout.Section>
       </Layout>
     </Page>
-  );
-}
-
-function Figure({ label, value }: { label: string; value: string }) {
-  return (
-    <BlockStack gap="100">
-      <Text as="span" tone="subdued">
-        {label}
-      </Text>
-      <Text as="p" variant="headingLg">
-        {value}
-      </Text>
-    </BlockStack>
   );
 }
 

@@ -4,6 +4,7 @@ import { useLoaderData } from "@remix-run/react";
 import { IndexTable, Link, Text } from "@shopify/polaris";
 import { capitalize, formatCount, formatDuration, formatTime } from "../components/format.ts";
 import { ListPage } from "../components/ListPage.tsx";
+import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import { RunStatusBadge } from "../components/StatusBadge.tsx";
 import { pool } from "../db.server.ts";
@@ -57,21 +58,9 @@ export default function SyncHistory() {
           <IndexTable.Cell>{capitalize(run.entity)}</IndexTable.Cell>
           <IndexTable.Cell>{formatTime(run.startedAt)}</IndexTable.Cell>
           <IndexTable.Cell>{formatDuration(run.durationSeconds)}</IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatCount(run.rowsWritten)}
-            </Text>
-          </IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatCount(run.rowsSkipped)}
-            </Text>
-          </IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatCount(run.rowsRepaired)}
-            </Text>
-          </IndexTable.Cell>
+          <NumericCell>{formatCount(run.rowsWritten)}</NumericCell>
+          <NumericCell>{formatCount(run.rowsSkipped)}</NumericCell>
+          <NumericCell>{formatCount(run.rowsRepaired)}</NumericCell>
           <IndexTable.Cell>
             <Text as="span" tone="critical" truncate>
               {run.errorMessage ?? ""}

@@ -19,6 +19,7 @@ import {
   formatTime,
   plural,
 } from "../../components/format.ts";
+import { Stat } from "../../components/Stat.tsx";
 import type { EntityStatus } from "../../lib/admin/overview.server.ts";
 import type { RunProgress } from "../../lib/admin/progress.server.ts";
 
@@ -74,22 +75,18 @@ export function EntityCard({
             {capitalize(status.entity)}
           </Text>
           <InlineGrid columns={2} gap="400">
-            <BlockStack gap="100">
-              <Text as="span" tone="subdued">
-                In Recur
-              </Text>
-              <Text as="p" variant="headingLg" id={`in-recur-${status.entity}`}>
-                {formatCount(status.inRecur)}
-              </Text>
-            </BlockStack>
-            <BlockStack gap="100">
-              <Text as="span" tone="subdued">
-                In Shopify
-              </Text>
-              <Text as="p" variant="headingLg" id={`in-shopify-${status.entity}`}>
-                {formatCount(storeCount)}
-              </Text>
-            </BlockStack>
+            <Stat
+              label="In Recur"
+              value={formatCount(status.inRecur)}
+              size="lg"
+              id={`in-recur-${status.entity}`}
+            />
+            <Stat
+              label="In Shopify"
+              value={formatCount(storeCount)}
+              size="lg"
+              id={`in-shopify-${status.entity}`}
+            />
           </InlineGrid>
           {run ? (
             <RunningSync run={run} />

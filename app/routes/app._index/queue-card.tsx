@@ -4,7 +4,7 @@ import { InlineGrid } from "@shopify/polaris";
 import { formatCount } from "../../components/format.ts";
 import { TitledCard } from "../../components/TitledCard.tsx";
 import type { DeliveryQueue } from "../../lib/admin/overview.server.ts";
-import { Stat } from "./stat.tsx";
+import { Stat } from "../../components/Stat.tsx";
 
 export function QueueCard({
   queue,

@@ -4,7 +4,7 @@ import { InlineGrid } from "@shopify/polaris";
 import { formatCount, formatDuration } from "../../components/format.ts";
 import { TitledCard } from "../../components/TitledCard.tsx";
 import type { WebhookHealth } from "../../lib/admin/overview.server.ts";
-import { Stat } from "./stat.tsx";
+import { Stat } from "../../components/Stat.tsx";
 
 function delay(seconds: number | null): string {
   return seconds === null ? "—" : formatDuration(seconds);

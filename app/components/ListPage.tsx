@@ -1,8 +1,9 @@
 /**
- * The scaffold every admin list page shares (sync history, deliveries, privacy requests, and through
- * SearchableList the customers, orders and a segment's customers): the page with its back arrow,
- * what the page says above the list, its filters, and an IndexTable with keyset pagination. Before
- * the list holds anything, and when nothing narrows it, the page shows its empty state alone.
+ * The scaffold every admin list shares (sync history, deliveries, privacy requests, through
+ * SearchableList the customers, orders and a segment's customers, and a customer's orders): the page
+ * with its back arrow, what the page says above the list, its filters, and an IndexTable with keyset
+ * pagination. Before the list holds anything, and when nothing narrows it, the list is its empty
+ * state alone.
  */
 import { TitleBar } from "@shopify/app-bridge-react";
 import {
@@ -46,52 +47,65 @@ export interface ListPageProps {
   children: ReactNode;
 }
 
-export function ListPage(props: ListPageProps) {
+export function ListPage({ title, subtitle, backAction, header, ...list }: ListPageProps) {
+  return (
+    <Page
+      title={title}
+      subtitle={subtitle}
+      backAction={backAction ?? { content: "Overview", url: "/app" }}
+    >
+      <TitleBar title={title} />
+      <BlockStack gap="400">
+        {header}
+        <KeysetList {...list} />
+      </BlockStack>
+    </Page>
+  );
+}
+
+export type KeysetListProps = Omit<ListPageProps, "title" | "subtitle" | "backAction" | "header">;
+
+/**
+ * The list itself, on a list page or in another page (a customer's orders): the empty state, or
+ * the filters' card and the IndexTable with keyset pagination.
+ */
+export function KeysetList(props: KeysetListProps) {
   const pagination = useKeysetPagination(props.page);
   const loading = useListLoading();
   const empty = props.page.rows.length === 0 && !pagination.hasPrevious && !props.filtered?.active;
+  if (empty) {
+    return (
+      <Card>
+        <EmptyState heading={props.empty.heading} image={EMPTY_ILLUSTRATION}>
+          <p>{props.empty.text}</p>
+        </EmptyState>
+      </Card>
+    );
+  }
   return (
-    <Page
-      title={props.title}
-      subtitle={props.subtitle}
-      backAction={props.backAction ?? { content: "Overview", url: "/app" }}
-    >
-      <TitleBar title={props.title} />
-      <BlockStack gap="400">
-        {props.header}
-        {empty ? (
-          <Card>
-            <EmptyState heading={props.empty.heading} image={EMPTY_ILLUSTRATION}>
-              <p>{props.empty.text}</p>
-            </EmptyState>
-          </Card>
-        ) : (
-          <>
-            {props.filters ? <Card>{props.filters}</Card> : null}
-            <Card padding="0">
-              <IndexTable
-                resourceName={props.resourceName}
-                itemCount={props.page.rows.length}
-                {...(props.selection ?? { selectable: false })}
-                loading={loading}
-                pagination={pagination}
-                emptyState={
-                  props.filtered ? (
-                    <EmptySearchResult
-                      title={`No ${props.resourceName.plural} found`}
-                      description={props.filtered.notFound}
-                      withIllustration
-                    />
-                  ) : undefined
-                }
-                headings={props.headings}
-              >
-                {props.children}
-              </IndexTable>
-            </Card>
-          </>
-        )}
-      </BlockStack>
-    </Page>
+    <>
+      {props.filters ? <Card>{props.filters}</Card> : null}
+      <Card padding="0">
+        <IndexTable
+          resourceName={props.resourceName}
+          itemCount={props.page.rows.length}
+          {...(props.selection ?? { selectable: false })}
+          loading={loading}
+          pagination={pagination}
+          emptyState={
+            props.filtered ? (
+              <EmptySearchResult
+                title={`No ${props.resourceName.plural} found`}
+                description={props.filtered.notFound}
+                withIllustration
+              />
+            ) : undefined
+          }
+          headings={props.headings}
+        >
+          {props.children}
+        </IndexTable>
+      </Card>
+    </>
   );
 }

@@ -8,7 +8,6 @@ import {
   Box,
   Card,
   DescriptionList,
-  EmptyState,
   IndexTable,
   InlineStack,
   Layout,
@@ -16,7 +15,6 @@ import {
   Text,
 } from "@shopify/polaris";
 import { z } from "zod";
-import { EMPTY_ILLUSTRATION } from "../components/empty-illustration.ts";
 import {
   customerName,
   formatCount,
@@ -26,7 +24,7 @@ import {
   humanize,
   plural,
 } from "../components/format.ts";
-import { useKeysetPagination, useListLoading } from "../components/list.tsx";
+import { KeysetList } from "../components/ListPage.tsx";
 import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import { pool } from "../db.server.ts";
@@ -56,8 +54,6 @@ export const loader = async ({ request, params: raw }: LoaderFunctionArgs) => {
 
 export default function CustomerPage() {
   const { customer, orders, rfm } = useLoaderData<typeof loader>();
-  const pagination = useKeysetPagination(orders);
-  const loading = useListLoading();
   const name = customerName(customer.firstName, customer.lastName) ?? "No name";
   return (
     <Page
@@ -114,47 +110,35 @@ export default function CustomerPage() {
           </Box>
         </Layout.Section>
         <Layout.Section>
-          {orders.rows.length === 0 && !pagination.hasPrevious ? (
-            <Card>
-              <EmptyState heading="No orders" image={EMPTY_ILLUSTRATION}>
-                <p>Recur holds no orders of this customer.</p>
-              </EmptyState>
-            </Card>
-          ) : (
-            <Card padding="0">
-              <IndexTable
-                resourceName={{ singular: "order", plural: "orders" }}
-                itemCount={orders.rows.length}
-                selectable={false}
-                loading={loading}
-                pagination={pagination}
-                headings={[
-                  { title: "Order" },
-                  { title: "Date" },
-                  { title: "Payment" },
-                  { title: "Fulfillment" },
-                  { title: "Items", alignment: "end" },
-                  { title: "Total", alignment: "end" },
-                ]}
-              >
-                {orders.rows.map((order, index) => (
-                  <IndexTable.Row id={order.id} key={order.id} position={index}>
-                    <IndexTable.Cell>
-                      <Text as="span" fontWeight="semibold">
-                        {order.name ?? order.id}
-                      </Text>{" "}
-                      {order.cancelledAt ? <Badge tone="warning">Cancelled</Badge> : null}
-                    </IndexTable.Cell>
-                    <IndexTable.Cell>{formatTime(order.createdAt)}</IndexTable.Cell>
-                    <IndexTable.Cell>{humanize(order.financialStatus)}</IndexTable.Cell>
-                    <IndexTable.Cell>{humanize(order.fulfillmentStatus)}</IndexTable.Cell>
-                    <NumericCell>{order.lineItems}</NumericCell>
-                    <NumericCell>{formatMoney(order.totalPrice, order.currencyCode)}</NumericCell>
-                  </IndexTable.Row>
-                ))}
-              </IndexTable>
-            </Card>
-          )}
+          <KeysetList
+            resourceName={{ singular: "order", plural: "orders" }}
+            page={orders}
+            empty={{ heading: "No orders", text: "Recur holds no orders of this customer." }}
+            headings={[
+              { title: "Order" },
+              { title: "Date" },
+              { title: "Payment" },
+              { title: "Fulfillment" },
+              { title: "Items", alignment: "end" },
+              { title: "Total", alignment: "end" },
+            ]}
+          >
+            {orders.rows.map((order, index) => (
+              <IndexTable.Row id={order.id} key={order.id} position={index}>
+                <IndexTable.Cell>
+                  <Text as="span" fontWeight="semibold">
+                    {order.name ?? order.id}
+                  </Text>{" "}
+                  {order.cancelledAt ? <Badge tone="warning">Cancelled</Badge> : null}
+                </IndexTable.Cell>
+                <IndexTable.Cell>{formatTime(order.createdAt)}</IndexTable.Cell>
+                <IndexTable.Cell>{humanize(order.financialStatus)}</IndexTable.Cell>
+                <IndexTable.Cell>{humanize(order.fulfillmentStatus)}</IndexTable.Cell>
+                <NumericCell>{order.lineItems}</NumericCell>
+                <NumericCell>{formatMoney(order.totalPrice, order.currencyCode)}</NumericCell>
+              </IndexTable.Row>
+            ))}
+          </KeysetList>
         </Layout.Section>
       </Layout>
     </Page>

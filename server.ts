@@ -59,6 +59,13 @@ const server = app.listen(env.PORT, () => {
 });
 // Shopify gives a webhook delivery five seconds; keep-alive sockets outlive that.
 server.keepAliveTimeout = 65_000;
+// Bounded by construction (docs/decisions/047): the connections held at once (past the bound a new
+// one is closed as it is accepted, before a byte is read), and the time a request may take to send
+// its headers (10 s) and itself (30 s; Shopify gives a delivery 5 s), so a slow sender cannot hold
+// a connection's buffers for the default five minutes.
+server.maxConnections = env.WEB_MAX_CONNECTIONS;
+server.headersTimeout = 10_000;
+server.requestTimeout = 30_000;
 
 let stopping = false;
 function shutdown(signal: NodeJS.Signals) {

@@ -15,7 +15,8 @@ import { WebhookValidationErrorReason } from "@shopify/shopify-api";
 import { webhookPool } from "../db.server.ts";
 import { env } from "../env.server.ts";
 import { priorityForDelivery } from "../lib/webhooks/fairness.server.ts";
-import { holdBodyBytes, recordDelivery } from "../lib/webhooks/intake.server.ts";
+import { admitDelivery } from "../lib/webhooks/admission.server.ts";
+import { recordDelivery } from "../lib/webhooks/intake.server.ts";
 import { declaredLength, readSignedBody } from "../lib/webhooks/request-body.server.ts";
 import { verifyWebhook } from "../lib/webhooks/verify.server.ts";
 import { logger } from "../logger.server.ts";
@@ -55,13 +56,20 @@ export async function action({ request }: ActionFunctionArgs) {
   };
   const declared = declaredLength(request);
   if (declared !== null && declared > env.WEBHOOK_MAX_BYTES) return tooLarge(declared);
-  const release = holdBodyBytes(declared ?? env.WEBHOOK_MAX_BYTES);
-  if (!release) {
+  // Admitted before a byte of the body is read; past a bound the body is never read (its sender is
+  // told to close the connection, so nothing more of it is received: docs/decisions/047).
+  const admission = admitDelivery(declared);
+  if (!admission.admitted) {
+    const bodies = admission.bound === "bytes";
     logger.warn(
-      { ...claimed(request), bytes: declared, limit: env.WEBHOOK_INTAKE_MAX_BYTES },
-      "webhook intake full (bodies held): 503",
+      bodies
+        ? { ...claimed(request), bytes: declared, limit: env.WEBHOOK_INTAKE_MAX_BYTES }
+        : { ...claimed(request), limit: env.WEBHOOK_INTAKE_MAX_DELIVERIES },
+      bodies
+        ? "webhook intake full (bodies held): 503"
+        : "webhook intake full (deliveries held): 503",
     );
-    return plain(503, "The webhook intake is full; retry later", {
+    return plain(503, `${admission.message}; retry later`, {
       Connection: "close",
       "Retry-After": "1",
     });
@@ -69,7 +77,7 @@ export async function action({ request }: ActionFunctionArgs) {
   try {
     return await verifyAndRecord(request, arrivedAt, tooLarge);
   } finally {
-    release();
+    admission.release();
   }
 }
 

@@ -44,7 +44,14 @@ const env = {
 // Production refuses the stand-in seam; these processes run as "test", everything else production-like.
 const seamEnv = { ...env, NODE_ENV: "test", SHOPIFY_STANDIN_URL: standIn.url };
 const web = startChild({ name: "web", args: ["server.ts"], env: seamEnv, onLine: () => {} });
-const worker = startChild({ name: "worker", args: ["worker.ts"], env: seamEnv, onLine: () => {} });
+// BENCH_WORKER_NODE_OPTIONS reaches the worker alone (e.g. "--cpu-prof --heap-prof" to profile it).
+const workerEnv = { ...seamEnv, NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS ?? "" };
+const worker = startChild({
+  name: "worker",
+  args: ["worker.ts"],
+  env: workerEnv,
+  onLine: () => {},
+});
 try {
   const { domain, id: shopId } = await installSeededShop(db, standIn, {
     shop: "bench",

@@ -118,7 +118,8 @@ const DECIMAL_ID = /^[1-9]\d{0,19}$/;
 
 /** Whether `text` is a Shopify id as Recur writes it: canonical decimal, 1 to 2^64 - 1. */
 export function isShopifyId(text: string): boolean {
-  return DECIMAL_ID.test(text) && BigInt(text) <= MAX_SHOPIFY_ID;
+  // Up to 19 digits is always below 2^64 - 1 (20 digits): only a 20-digit id needs the BigInt.
+  return DECIMAL_ID.test(text) && (text.length < 20 || BigInt(text) <= MAX_SHOPIFY_ID);
 }
 
 /**

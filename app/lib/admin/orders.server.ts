@@ -13,6 +13,7 @@ import {
 } from "./keyset.server.ts";
 import { containsPattern, parseSearchText, searchedPage } from "./search.server.ts";
 import { liveRow } from "../store/records.ts";
+import { searchText } from "./customers.server.ts";
 
 /** Customers whose name matches a word, at most; their orders join the results. */
 const NAME_MATCHES = 500;
@@ -63,7 +64,12 @@ export async function listOrders(
     OR ${alias}.customer_shopify_id = ANY(ARRAY(
       SELECT n.shopify_id FROM customers n
       WHERE n.shop_id = $1 AND ${patterns
-        .map((p) => `(n.first_name ILIKE ${p} OR n.last_name ILIKE ${p})`)
+        // The customer's indexed search text finds the candidates; the name check keeps the
+        // ones whose name (not email) holds the word.
+        .map(
+          (p) =>
+            `${searchText("n")} ILIKE ${p} AND (n.first_name ILIKE ${p} OR n.last_name ILIKE ${p})`,
+        )
         .join(" AND ")}
       LIMIT ${NAME_MATCHES})))`;
   // See search.server.ts.

@@ -140,6 +140,7 @@ await db.connect();
 await buildIfStale();
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
+const webOutput: string[] = [];
 // The web process's memory by kind, every 250 ms (bench/lib/memory-probe.ts).
 const probeFile = path.join(tmpdir(), `recur-overload-memory-${process.pid}.jsonl`);
 const web = startChild({
@@ -153,14 +154,18 @@ const web = startChild({
     MEMORY_PROBE_FILE: probeFile,
     MEMORY_PROBE_MS: "250",
   },
-  onLine: () => {},
+  // The last lines it printed, for a start that fails.
+  onLine: (line) => webOutput.push(line) > 50 && webOutput.shift(),
 });
 const pid = web.process.pid!;
 const shopify = new Pool(url, { connections: CONNECTIONS, pipelining: 1 });
 
 try {
   await db.query("INSERT INTO shops (domain) VALUES ($1)", [SHOP]);
-  await waitForHttp(`${url}/healthz`);
+  // A loaded machine can take long to start it.
+  await waitForHttp(`${url}/healthz`, 120_000).catch((error: unknown) => {
+    throw new Error(`${String(error)}\n${webOutput.join("\n")}`);
+  });
   const small = signed(restOrder(4200, "2026-11-20T10:00:00-05:00"), "orders/updated");
   for (let i = 0; i < 200; i++) await deliver(small, randomUUID());
 

@@ -1,6 +1,6 @@
 /** Every task the worker runs, keyed by its catalog name. */
 import type { TaskList } from "graphile-worker";
-import type { TaskName } from "./catalog.ts";
+import type { TaskName } from "../lib/queue/catalog.ts";
 import { toGraphileTask, type TaskDefinition } from "./define-task.server.ts";
 import { appUninstalled } from "./tasks/app-uninstalled.server.ts";
 import { bulkOperationsFinish } from "./tasks/bulk-operations-finish.server.ts";

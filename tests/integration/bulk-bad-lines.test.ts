@@ -7,7 +7,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import {
   CUSTOMER_TRAVELLING,
   LINE_ITEM_TRAVELLING,

@@ -4,7 +4,7 @@
  * made by tag or summary webhooks, or by a redaction, before the customer itself arrived).
  */
 import { z } from "zod";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import {
   keysetPage,
   PAGE_SIZE,

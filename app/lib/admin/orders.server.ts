@@ -3,7 +3,7 @@
  * date or total; keyset pages. Only live rows (not deleted, not a redaction's placeholder).
  */
 import type { z } from "zod";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import {
   keysetPage,
   PAGE_SIZE,

@@ -19,7 +19,7 @@
  * plus the matches, never by the shop.
  */
 import type pg from "pg";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 
 export const MIN_WORD = 3;
 

@@ -5,7 +5,7 @@
  * scoped to the shop.
  */
 import type { z } from "zod";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import { SEGMENTS, type Segment } from "../rfm/rule-set.ts";
 import { CUSTOMER_SORTS, liveAs, wordsMatch } from "./customers.server.ts";
 import {

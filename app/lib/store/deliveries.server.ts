@@ -1,7 +1,8 @@
 /** Webhook deliveries: their status as their jobs move them along. Every query names its shop or id. */
 import type pg from "pg";
 import { env } from "../../env.server.ts";
-import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
+import { enqueueJob } from "../queue/enqueue.server.ts";
 import { deliveryJobKey, TOPIC_TASKS, taskForTopic } from "../webhooks/topics.ts";
 import { parseExactJson } from "./exact-json.ts";
 import type { ShopRow } from "./shops.server.ts";

@@ -25,7 +25,7 @@
  * (whether a message that wrote nothing was older than stored). The statements they generate are
  * checked in as guarded-upsert/sql/*.sql; guarded-upsert/statements.test.ts fails when one changes.
  */
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import {
   customerSpec,
   LINE_ITEM_TRAVELLING,

@@ -8,9 +8,9 @@
  */
 import { SessionNotFoundError } from "@shopify/shopify-app-remix/server";
 import type pg from "pg";
-import { pool } from "../../db.server.ts";
+import { pool, type Queryable } from "../../db.server.ts";
 import { env } from "../../env.server.ts";
-import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
+import { enqueueJob } from "../queue/enqueue.server.ts";
 import { logger } from "../../logger.server.ts";
 import { enqueueShopScoring } from "../rfm/jobs.server.ts";
 import { adminApiFor } from "../shopify/admin-api.server.ts";

@@ -127,6 +127,11 @@ function positiveInteger(value: number): number {
   return Math.max(1, Math.floor(value));
 }
 
+/** A client taken from a pool (it has `release`), as opposed to the pool. */
+function isPoolClient(db: pg.Pool | pg.PoolClient): db is pg.PoolClient {
+  return typeof (db as Partial<pg.PoolClient>).release === "function";
+}
+
 /**
  * Runs `fn` in one transaction and commits what it did, or rolls it all back and rethrows when `fn`
  * (or the commit) throws. Given a pool, it takes a connection for the transaction and gives it back
@@ -139,8 +144,8 @@ export async function withTransaction<T>(
   fn: (client: pg.PoolClient) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
-  const owned = db instanceof pg.Pool;
-  const client = owned ? await db.connect() : db;
+  const owned = !isPoolClient(db);
+  const client = isPoolClient(db) ? db : await db.connect();
   let broken: Error | undefined;
   try {
     await client.query(beginStatement(options)).catch((error: unknown) => {

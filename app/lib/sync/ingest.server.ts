@@ -16,6 +16,7 @@ import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { z } from "zod";
+import { withTransaction } from "../../db.server.ts";
 import {
   CUSTOMER_TRAVELLING,
   LINE_ITEM_TRAVELLING,
@@ -321,23 +322,18 @@ export async function ingestBulkResult(
   for (let fromSeq = 0; fromSeq < rowsStaged; fromSeq += applyBatch) {
     const toSeq = Math.min(fromSeq + applyBatch, rowsStaged);
     const range = { fromSeq, toSeq };
-    await client.query("BEGIN");
-    try {
-      const written =
-        options.entity === "customers"
-          ? await upsertStagedCustomers(client, options.shopId, { table, ...range })
-          : await upsertStagedOrders(client, options.shopId, {
-              orders: STAGED.orders,
-              lineItems: STAGED.lineItems,
-              ...range,
-            });
-      await client.query("COMMIT");
-      counts.written += written.length;
-      counts.skipped += toSeq - fromSeq - written.length;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    }
+    // One transaction per chunk, on the ingest's connection (it holds the staging tables).
+    const written = await withTransaction(client, (chunk) =>
+      options.entity === "customers"
+        ? upsertStagedCustomers(chunk, options.shopId, { table, ...range })
+        : upsertStagedOrders(chunk, options.shopId, {
+            orders: STAGED.orders,
+            lineItems: STAGED.lineItems,
+            ...range,
+          }),
+    );
+    counts.written += written.length;
+    counts.skipped += toSeq - fromSeq - written.length;
     await options.onProgress?.(counts);
   }
 
@@ -367,9 +363,8 @@ async function tombstoneAbsent(
   entity: SyncEntity,
   { staged, snapshotAt, deletedAt }: { staged: string; snapshotAt: string; deletedAt: string },
 ): Promise<number> {
-  await client.query("BEGIN");
-  try {
-    const { rows } = await client.query<{ shopify_id: string }>(
+  return withTransaction(client, async (tx) => {
+    const { rows } = await tx.query<{ shopify_id: string }>(
       `UPDATE ${entity} AS r SET deleted_at = $3, synced_at = now()
        WHERE r.shop_id = $1 AND r.deleted_at IS NULL AND r.shopify_updated_at < $2
          AND NOT EXISTS (SELECT 1 FROM ${staged} s WHERE s.shopify_id = r.shopify_id)
@@ -377,15 +372,11 @@ async function tombstoneAbsent(
       [shopId, snapshotAt, deletedAt],
     );
     if (entity === "orders" && rows.length > 0) {
-      await client.query(
+      await tx.query(
         "DELETE FROM order_line_items WHERE shop_id = $1 AND order_shopify_id = ANY($2::numeric[])",
         [shopId, rows.map((row) => row.shopify_id)],
       );
     }
-    await client.query("COMMIT");
     return rows.length;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  }
+  });
 }

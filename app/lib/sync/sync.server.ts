@@ -8,7 +8,7 @@
  */
 import { SessionNotFoundError } from "@shopify/shopify-app-remix/server";
 import type pg from "pg";
-import { pool, type Queryable } from "../../db.server.ts";
+import { pool, withTransaction, type Queryable } from "../../db.server.ts";
 import { env } from "../../env.server.ts";
 import { enqueueJob } from "../queue/enqueue.server.ts";
 import { logger } from "../../logger.server.ts";
@@ -231,20 +231,12 @@ export async function pollRun(runId: number): Promise<Observation | "gone"> {
   if (!run?.bulkOperationId || run.status !== "running" || run.ingestQueuedAt) return "gone";
   const operation = await readBulkOperation(run);
   if (!operation) return endUnknownRun(pool, run);
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
+  return withTransaction(pool, async (client) => {
     const observation = await observeBulkOperation(client, run, operation);
     if (observation === "running")
       await schedulePoll(client, run.id, Date.now() - run.startedAt.getTime());
-    await client.query("COMMIT");
     return observation;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 async function recordCounts(db: Queryable, runId: number, counts: IngestCounts) {

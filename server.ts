@@ -5,12 +5,14 @@
 // First: parses the environment (production unless NODE_ENV says otherwise) before any library
 // reads NODE_ENV.
 import { env } from "./app/env.server.ts";
+import http from "node:http";
 import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";
 import { installGlobals, type ServerBuild } from "@remix-run/node";
 import express from "express";
 import { pool, webhookPool } from "./app/db.server.ts";
 import { defaultFrameAncestors, limitRequestBodies } from "./app/lib/http/surface.server.ts";
+import { isWebhookDelivery, serveWebhook } from "./app/lib/webhooks/node-handler.server.ts";
 // Before the build loads: in the bundle, shopify-app-remix's Node adapter (an external import) is
 // evaluated before any of the app's own code, so the seam's APP_BRIDGE_URL must be set first, or
 // the pages the library renders itself (the session-token bounce page, exit-iframe) load App
@@ -35,14 +37,6 @@ app.use(
   express.static(path.join(buildDir, "client", "assets"), { immutable: true, maxAge: "1y" }),
 );
 app.use(express.static(path.join(buildDir, "client"), { maxAge: "1h" }));
-// Webhooks, the hot path: Remix matches each request against the whole route tree, twice
-// (@remix-run/router flattens and ranks it per request: a tenth of the intake's CPU). Deliveries
-// go to a handler whose build holds only the root and the webhook route, the same route module.
-const webhookBuild: ServerBuild = {
-  ...build,
-  routes: { root: build.routes.root!, "routes/webhooks": build.routes["routes/webhooks"]! },
-};
-app.post("/webhooks", createRequestHandler({ build: webhookBuild, mode: env.NODE_ENV }));
 // Every other route: bodies bounded by their Content-Length (the webhook route has its own limit),
 // and a frame-ancestors policy on every HTML answer (app/lib/http/surface.server.ts).
 app.all(
@@ -52,13 +46,26 @@ app.all(
   createRequestHandler({ build, mode: env.NODE_ENV }),
 );
 
-const server = app.listen(env.PORT, () => {
+// Webhooks, the hot path: POST /webhooks goes from node:http straight to the intake, without
+// Express, Remix or a web Request (docs/decisions/048); everything else to Express.
+const server = http.createServer((request, response) => {
+  if (isWebhookDelivery(request)) serveWebhook(request, response);
+  else app(request, response);
+});
+server.listen(env.PORT, () => {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
   logger.info({ port, url: env.SHOPIFY_APP_URL, mode: env.NODE_ENV }, "web server listening");
 });
 // Shopify gives a webhook delivery five seconds; keep-alive sockets outlive that.
 server.keepAliveTimeout = 65_000;
+// Bounded by construction (docs/decisions/047): the connections held at once (past the bound a new
+// one is closed as it is accepted, before a byte is read), and the time a request may take to send
+// its headers (10 s) and itself (30 s; Shopify gives a delivery 5 s), so a slow sender cannot hold
+// a connection's buffers for the default five minutes.
+server.maxConnections = env.WEB_MAX_CONNECTIONS;
+server.headersTimeout = 10_000;
+server.requestTimeout = 30_000;
 
 let stopping = false;
 function shutdown(signal: NodeJS.Signals) {

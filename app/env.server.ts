@@ -9,6 +9,7 @@
  * the demo (RECUR_DEMO), and only on a loopback address.
  */
 import { z } from "zod";
+import { issuePath } from "./lib/zod-issues.ts";
 
 const csv = z.string().transform((value) =>
   value
@@ -55,7 +56,10 @@ const schema = z
       .int()
       .min(64 * 1024)
       .default(10 * 1024 * 1024),
-    /** Webhook bodies a web process holds at once (bytes); past it, new deliveries get 503. */
+    /**
+     * Webhook bodies a web process holds at once (bytes, each body counted with its copies:
+     * app/lib/webhooks/admission.server.ts); past it, new deliveries get 503 unread.
+     */
     WEBHOOK_INTAKE_MAX_BYTES: z.coerce
       .number()
       .int()
@@ -63,6 +67,10 @@ const schema = z
       .default(256 * 1024 * 1024),
     /** Deliveries a web process lets wait for their statement; past it, new ones get 503. */
     WEBHOOK_INTAKE_MAX_PENDING: z.coerce.number().int().min(1).default(2000),
+    /** Deliveries a web process holds at once, from the route's start to the answer; past it, 503 unread. */
+    WEBHOOK_INTAKE_MAX_DELIVERIES: z.coerce.number().int().min(1).default(1000),
+    /** Connections the web server keeps open at once (node:http's maxConnections); past it, dropped. */
+    WEB_MAX_CONNECTIONS: z.coerce.number().int().min(16).default(2000),
     /** A delivery not recorded this long after it arrived is answered 503 (Shopify allows 5 s). */
     WEBHOOK_LATENCY_BUDGET_MS: z.coerce.number().int().min(100).max(4500).default(3000),
     /** Every statement of the web process (admin pages, sessions, /healthz) ends within this. */
@@ -153,7 +161,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = schema.safeParse(source);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
-    const name = issue.path.join(".") || "environment";
+    const name = issuePath(issue, "environment");
     const missing = issue.code === "invalid_type" && issue.input === undefined;
     return `  ${name} ${missing ? `is not set${HINTS[name] ?? ""}` : issue.message}`;
   });

@@ -23,7 +23,8 @@ function transport() {
 
 const buffered =
   env.NODE_ENV === "production"
-    ? pino.destination({ dest: 1, sync: false, minLength: 4096 })
+    ? // At most 16 MiB of lines wait for a slow stdout; past that, lines are dropped, not held.
+      pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: 16 * 1024 * 1024 })
     : undefined;
 
 const options = {

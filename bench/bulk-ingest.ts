@@ -5,103 +5,14 @@
  * tables; the better of each pair counts (the machines are shared and noisy).
  * Targets (issue 5): at least 0.4 × the COPY rate; peak RSS under 300 MB.
  */
-import { spawn } from "node:child_process";
-import { createReadStream, createWriteStream } from "node:fs";
-import { createInterface } from "node:readline";
-import path from "node:path";
 import pg from "pg";
-import { customerLine, lineItemLine, orderLine } from "../app/lib/sync/bulk-records.ts";
-import {
-  CUSTOMER_TRAVELLING,
-  LINE_ITEM_TRAVELLING,
-  ORDER_TRAVELLING,
-  type Column,
-} from "../app/lib/store/guarded-upsert.server.ts";
-import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
-import { productionEnv } from "./lib/app-env.ts";
 import { bulkFiles } from "./lib/bulk-files.ts";
+import { productionEnv } from "./lib/app-env.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { saveResult } from "./lib/report.ts";
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 300_000);
-
-function runChild(
-  script: string,
-  args: string[],
-  databaseUrl: string,
-): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, script), ...args], {
-      env: { ...process.env, ...productionEnv, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    child.stdout.on("data", (chunk) => (out += chunk));
-    child.on("exit", (code) =>
-      code === 0
-        ? resolve(JSON.parse(out.trim().split("\n").pop()!))
-        : reject(new Error(`${script} exited ${code}`)),
-    );
-  });
-}
-
-/** The rows Recur would store, as COPY text, for the baseline (not timed). */
-async function toTsv(file: string, snapshotAt: string, shopId: number) {
-  const outputs = new Map<string, ReturnType<typeof createWriteStream>>();
-  const out = (table: string) => {
-    if (!outputs.has(table)) outputs.set(table, createWriteStream(`${file}.${table}.tsv`));
-    return outputs.get(table)!;
-  };
-  const value = (v: string | number | boolean | null | undefined) =>
-    v === null || v === undefined
-      ? "\\N"
-      : typeof v === "string"
-        ? v.replace(
-            /[\\\n\r\t]/g,
-            (c) => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c]!,
-          )
-        : String(v);
-  const row = <R>(columns: Column<R>[], record: R, extra: (string | number | boolean | null)[]) =>
-    [shopId, ...columns.map((c) => c.value(record)), ...extra].map(value).join("\t") + "\n";
-  const customers = customerLine(snapshotAt);
-  for await (const line of createInterface({ input: createReadStream(file) })) {
-    const json = JSON.parse(line) as { id: string };
-    if (json.id.includes("/Customer/")) {
-      const record = customers.parse(json);
-      // shop_id, travelling columns (tags arrive as the clock), the derived tags.
-      out("customers").write(
-        row(CUSTOMER_TRAVELLING, record, [
-          `{${Object.keys(record.tags!.tags)
-            .map((t) => JSON.stringify(t))
-            .join(",")}}`,
-        ]),
-      );
-    } else if (json.id.includes("/Order/")) {
-      const record = orderLine.parse(json);
-      const orderRow = [
-        shopId,
-        ...ORDER_TRAVELLING.map((c) =>
-          c.name === "tags"
-            ? `{${record.tags.map((t) => JSON.stringify(t)).join(",")}}`
-            : c.value(record as never),
-        ),
-      ];
-      out("orders").write(orderRow.map(value).join("\t") + "\n");
-    } else {
-      out("order_line_items").write(row(LINE_ITEM_TRAVELLING, lineItemLine.parse(json), []));
-    }
-  }
-  await Promise.all(
-    [...outputs.values()].map((stream) => new Promise((resolve) => stream.end(resolve))),
-  );
-}
-
-const COLUMNS = {
-  customers: `(shop_id, ${CUSTOMER_TRAVELLING.map((c) => c.name).join(", ")}, tags)`,
-  orders: `(shop_id, ${ORDER_TRAVELLING.map((c) => c.name).join(", ")})`,
-  order_line_items: `(shop_id, ${LINE_ITEM_TRAVELLING.map((c) => c.name).join(", ")})`,
-};
 
 const files = await bulkFiles(CUSTOMERS, ORDERS);
 const totalLines = files.customers.lines + files.orders.lines;
@@ -112,13 +23,26 @@ console.log(
 const database = await startBenchDatabase("bulk");
 const db = new pg.Client({ connectionString: database.url });
 await db.connect();
+// Recur's record parsers (the COPY text's source) read the environment when imported.
+Object.assign(process.env, productionEnv, { DATABASE_URL: database.url });
+const { COLUMNS, fileLines, runChild, toTsv } = await import("./lib/copy-baseline.ts");
 try {
   const { rows } = await db.query<{ id: number }>(
     "INSERT INTO shops (domain) VALUES ('bench.myshopify.com') RETURNING id",
   );
   const shopId = rows[0]!.id;
-  await toTsv(files.customers.file, files.customers.createdAt, shopId);
-  await toTsv(files.orders.file, files.orders.createdAt, shopId);
+  await toTsv(
+    fileLines(files.customers.file),
+    `${files.customers.file}.`,
+    files.customers.createdAt,
+    shopId,
+  );
+  await toTsv(
+    fileLines(files.orders.file),
+    `${files.orders.file}.`,
+    files.orders.createdAt,
+    shopId,
+  );
   const empty = () => db.query("TRUNCATE customers, orders, order_line_items");
 
   const copies: number[] = [];

@@ -14,8 +14,11 @@
  * 3. **PostgreSQL stopped**: webhooks posted while the server is down; the time to each 5xx.
  */
 import { createHmac, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import pg from "pg";
+import { Pool } from "undici";
 import { buildIfStale, startChild, waitForHttp } from "../scripts/lib/stack.ts";
 import { restOrder } from "../tests/support/payloads.ts";
 import { BENCH_API_SECRET, productionEnv } from "./lib/app-env.ts";
@@ -27,6 +30,8 @@ const SHOP = "overload.myshopify.com";
 const RATE = Number(process.env.OVERLOAD_RATE ?? 2000);
 const SECONDS = Number(process.env.OVERLOAD_SECONDS ?? 60);
 const LARGE_COUNT = 50;
+/** Retries in flight at once during the recovery. */
+const RETRY_CONCURRENCY = 256;
 const MiB = 1024 * 1024;
 /** Shopify gives a delivery 5 s. */
 const SHOPIFY_TIMEOUT_MS = 5000;
@@ -54,16 +59,20 @@ function signed(payload: unknown, topic: string): Signed {
   };
 }
 
+/**
+ * Shopify's side: a bounded set of keep-alive connections (undici's Pool), as many as
+ * OVERLOAD_CONNECTIONS (default 3,000: more than the web process admits at once, so that its own
+ * bounds are what is measured). A delivery waits for a free connection; Shopify's 5 s count from
+ * when it is handed to the pool.
+ */
+const CONNECTIONS = Number(process.env.OVERLOAD_CONNECTIONS ?? 3000);
+
 /** One delivery as Shopify sends it: its status (0: no answer within 5 s or a failed connection). */
-async function deliver(
-  url: string,
-  webhook: Signed,
-  webhookId: string,
-  timeoutMs = SHOPIFY_TIMEOUT_MS,
-) {
+async function deliver(webhook: Signed, webhookId: string, timeoutMs = SHOPIFY_TIMEOUT_MS) {
   const started = performance.now();
   try {
-    const response = await fetch(`${url}/webhooks`, {
+    const response = await shopify.request({
+      path: "/webhooks",
       method: "POST",
       headers: {
         "Content-Type": "application/json",
@@ -75,14 +84,40 @@ async function deliver(
         "X-Shopify-Event-Id": webhookId,
         "X-Shopify-Triggered-At": new Date().toISOString(),
       },
-      body: new Uint8Array(webhook.body),
+      body: webhook.body,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    await response.arrayBuffer();
-    return { status: response.status, ms: performance.now() - started };
+    await response.body.dump();
+    return { status: response.statusCode, ms: performance.now() - started };
   } catch {
     return { status: 0, ms: performance.now() - started };
   }
+}
+
+interface MemorySample {
+  at: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  sockets: number;
+}
+
+/** The probe's samples taken between two wall-clock times. */
+function memorySamples(from: number, to: number): MemorySample[] {
+  return readFileSync(probeFile, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as MemorySample)
+    .filter((sample) => sample.at >= from && sample.at <= to);
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+/** The sample with the highest RSS, by kind: where the memory was. */
+function memoryAtPeak(samples: MemorySample[]): string {
+  const peak = samples.reduce((a, b) => (b.rss > a.rss ? b : a), samples[0]!);
+  if (!peak) return "no samples";
+  return `RSS ${mb(peak.rss)}: V8 heap used ${mb(peak.heapUsed)}, external ${mb(peak.external)} (array buffers ${mb(peak.arrayBuffers)}), ${peak.sockets} open sockets; at most ${Math.max(...samples.map((s) => s.sockets))} open sockets`;
 }
 
 const tally = (statuses: number[]) => {
@@ -105,19 +140,29 @@ await db.connect();
 await buildIfStale();
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
+// The web process's memory by kind, every 250 ms (bench/lib/memory-probe.ts).
+const probeFile = path.join(tmpdir(), `recur-overload-memory-${process.pid}.jsonl`);
 const web = startChild({
   name: "web",
-  args: ["server.ts"],
-  env: { ...productionEnv, DATABASE_URL: database.url, PORT: String(port), LOG_LEVEL: "warn" },
+  args: ["--import", "./bench/lib/memory-probe.ts", "server.ts"],
+  env: {
+    ...productionEnv,
+    DATABASE_URL: database.url,
+    PORT: String(port),
+    LOG_LEVEL: "warn",
+    MEMORY_PROBE_FILE: probeFile,
+    MEMORY_PROBE_MS: "250",
+  },
   onLine: () => {},
 });
 const pid = web.process.pid!;
+const shopify = new Pool(url, { connections: CONNECTIONS, pipelining: 1 });
 
 try {
   await db.query("INSERT INTO shops (domain) VALUES ($1)", [SHOP]);
   await waitForHttp(`${url}/healthz`);
   const small = signed(restOrder(4200, "2026-11-20T10:00:00-05:00"), "orders/updated");
-  for (let i = 0; i < 200; i++) await deliver(url, small, randomUUID());
+  for (let i = 0; i < 200; i++) await deliver(small, randomUUID());
 
   // 1. Fifty 5 MiB orders at once.
   const lines = Array.from({ length: Math.ceil((5 * MiB) / 180) }, (_, i) => ({
@@ -129,11 +174,13 @@ try {
   const idleRss = rssMb(pid);
   const peakBefore = peakRssMb(pid);
   const largeStarted = performance.now();
+  const largeWall = Date.now();
   // Given up to 120 s (not Shopify's 5 s), so that the peak is the web process's whole burst, not
   // what it held when the client stopped waiting; answers after 5 s are counted apart.
   const largeIds = Array.from({ length: LARGE_COUNT }, () => randomUUID());
-  const largeResults = await Promise.all(largeIds.map((id) => deliver(url, large, id, 120_000)));
+  const largeResults = await Promise.all(largeIds.map((id) => deliver(large, id, 120_000)));
   const largeSeconds = (performance.now() - largeStarted) / 1000;
+  const largeMemory = memoryAtPeak(memorySamples(largeWall, Date.now()));
   const peakAfterLarge = peakRssMb(pid);
   const largeMs = largeResults.map((r) => r.ms).sort((a, b) => a - b);
   const largeWithinShopify = largeResults.filter(
@@ -157,6 +204,7 @@ try {
   const inFlight = new Set<Promise<void>>();
   let rssMax = 0;
   const overloadStarted = performance.now();
+  const overloadWall = Date.now();
   const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssMb(pid))), 250);
   // Offer by the clock, not by answers: Shopify does not wait for one delivery to send the next.
   await new Promise<void>((resolve) => {
@@ -171,7 +219,7 @@ try {
       for (let i = 0; i < due; i++) {
         const id = randomUUID();
         offered.push(id);
-        const sent: Promise<void> = deliver(url, small, id).then((result) => {
+        const sent: Promise<void> = deliver(small, id).then((result) => {
           answers.set(id, result.status);
           inFlight.delete(sent);
         });
@@ -181,6 +229,8 @@ try {
   });
   const offeredSeconds = (performance.now() - overloadStarted) / 1000;
   const rssAtEnd = rssMb(pid);
+  const overloadMemory = memoryAtPeak(memorySamples(overloadWall, Date.now()));
+  const loadAverage = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   await Promise.all(inFlight);
   clearInterval(sampler);
   const overloadStatuses = offered.map((id) => answers.get(id) ?? 0);
@@ -199,13 +249,19 @@ try {
   while (unanswered.length > 0 && rounds < 20) {
     rounds++;
     const next: string[] = [];
-    for (let i = 0; i < unanswered.length; i += 64) {
-      const slice = unanswered.slice(i, i + 64);
-      const results = await Promise.all(slice.map((id) => deliver(url, small, id)));
-      results.forEach((result, j) => {
-        if (!(result.status >= 200 && result.status < 300)) next.push(slice[j]!);
-      });
-    }
+    // RETRY_CONCURRENCY retries in flight at a time (a sliding window, not rounds that each wait
+    // for their slowest), each one's answer awaited before the next is sent.
+    let cursor = 0;
+    const round = unanswered;
+    await Promise.all(
+      Array.from({ length: RETRY_CONCURRENCY }, async () => {
+        while (cursor < round.length) {
+          const id = round[cursor++]!;
+          const result = await deliver(small, id);
+          if (!(result.status >= 200 && result.status < 300)) next.push(id);
+        }
+      }),
+    );
     unanswered = next;
   }
   const recoverySeconds = (performance.now() - recoveryStarted) / 1000;
@@ -221,14 +277,14 @@ try {
   const downResults: { status: number; ms: number }[] = [];
   for (let i = 0; i < 2000; i += 50) {
     downResults.push(
-      ...(await Promise.all(Array.from({ length: 50 }, () => deliver(url, small, randomUUID())))),
+      ...(await Promise.all(Array.from({ length: 50 }, () => deliver(small, randomUUID())))),
     );
   }
   const downMs = downResults.map((r) => r.ms).sort((a, b) => a - b);
 
   await saveResult({
     benchmark: "intake-overload",
-    description: `server.ts on its defaults (WEBHOOK_MAX_BYTES 10 MiB, WEBHOOK_INTAKE_MAX_BYTES 256 MiB, WEBHOOK_INTAKE_MAX_PENDING 2,000, WEBHOOK_LATENCY_BUDGET_MS 3,000), no worker; a shared 2-core machine`,
+    description: `server.ts on its defaults (WEBHOOK_MAX_BYTES 10 MiB, WEBHOOK_INTAKE_MAX_BYTES 256 MiB, WEBHOOK_INTAKE_MAX_DELIVERIES 1,000, WEB_MAX_CONNECTIONS 2,000, WEBHOOK_LATENCY_BUDGET_MS 3,000), no worker; a shared 2-core machine`,
     figures: [
       {
         name: `web peak RSS, ${LARGE_COUNT} concurrent ${(large.body.length / MiB).toFixed(1)} MiB orders`,
@@ -258,6 +314,8 @@ try {
       },
     ],
     notes: [
+      `web memory at its peak during the large bodies: ${largeMemory}`,
+      `web memory at its peak during the slow database: ${overloadMemory}; load average at its end ${loadAverage}; the load generator: undici Pool of ${CONNECTIONS} connections`,
       `large bodies: ${tally(largeResults.map((r) => r.status))} in ${largeSeconds.toFixed(1)} s (${largeWithinShopify} answered 200 within Shopify's 5 s); ${largeRecorded} recorded; answer times p50 ${quantile(largeMs, 0.5).toFixed(0)} ms, max ${largeMs.at(-1)!.toFixed(0)} ms`,
       `slow database: ${offered.length} offered in ${offeredSeconds.toFixed(1)} s (${(offered.length / offeredSeconds).toFixed(0)}/s); answers ${tally(overloadStatuses)}; ${acceptedDuringOverload} accepted (${(acceptedDuringOverload / offeredSeconds).toFixed(0)}/s)`,
       `recovery: ${firstRetries} deliveries resent, ${rounds} round(s), ${recoverySeconds.toFixed(1)} s, ${unanswered.length} never answered 2xx; ${recorded} of ${offered.length} recorded`,
@@ -265,7 +323,15 @@ try {
     ],
   });
 } finally {
-  await web.stop();
+  // Bounded cleanup: the load generator's connections are dropped, the web process gets 10 s to
+  // stop on SIGTERM (its shutdown waits for open connections), then SIGKILL.
+  await shopify.destroy().catch(() => {});
+  const stopped = await Promise.race([
+    web.stop(),
+    new Promise((resolve) => setTimeout(resolve, 10_000, "timeout")),
+  ]);
+  if (stopped === "timeout") await web.stop("SIGKILL");
   await db.end().catch(() => {});
   if (!databaseStopped) await database.stop();
+  rmSync(probeFile, { force: true });
 }

@@ -105,9 +105,14 @@ await db.connect();
 await buildIfStale();
 const appPort = await freePort();
 const basePort = await freePort();
+// BENCH_CPU_PROF=<dir>: the web process writes a V8 CPU profile there when it stops (summarize it
+// with `node bench/lib/cpu-profile-summary.ts <file>`).
+const profileArgs = process.env.BENCH_CPU_PROF
+  ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+  : [];
 const web = startChild({
   name: "web",
-  args: ["server.ts"],
+  args: [...profileArgs, "server.ts"],
   env: {
     ...productionEnv,
     DATABASE_URL: database.url,

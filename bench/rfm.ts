@@ -7,6 +7,7 @@
  * Incremental rescoring under 1,000 order webhooks per second: bench/rfm-incremental.ts.
  */
 import { readFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import pg from "pg";
 import { scoreShop } from "../app/lib/rfm/score-shop.server.ts";
 import { startBenchDatabase } from "./lib/database.ts";
@@ -31,6 +32,7 @@ try {
     `INSERT INTO shops (domain, state) VALUES ('bench-rfm.myshopify.com', 'installed') RETURNING id`,
   );
   const shopId = rows[0]!.id;
+  const loadAtStart = loadavg()[0]!.toFixed(1);
   const seeded = await timed(() => seedRfmBenchShop(pool, shopId, CUSTOMERS, ORDERS));
   console.log(`seeded ${CUSTOMERS} customers and ${ORDERS} orders in ${seeded.ms} ms`);
 
@@ -42,8 +44,21 @@ try {
         AND customer_shopify_id IS NOT NULL AND cancelled_at IS NULL AND test IS NOT TRUE
         AND financial_status IS DISTINCT FROM 'VOIDED'
       GROUP BY customer_shopify_id) per_customer`;
-  await pool.query(baselineSql, [shopId]); // warm the cache
-  const baseline = await timed(() => pool.query(baselineSql, [shopId]));
+  // With the scoring's own work_mem (score-shop.server.ts): at PostgreSQL's default 4 MB the
+  // hash aggregate of a million customers spills, and on this data set ran for over ten minutes.
+  const baselineRun = async () => {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SET LOCAL work_mem = '256MB'");
+      await client.query(baselineSql, [shopId]);
+      await client.query("COMMIT");
+    } finally {
+      client.release();
+    }
+  };
+  await baselineRun(); // warm the cache
+  const baseline = await timed(baselineRun);
 
   const client = await pool.connect();
   const backend = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!
@@ -70,7 +85,10 @@ try {
     text: "≤ 10 s and ≤ 1.5 × baseline",
     met: ms <= 10_000 && ms <= 1.5 * baseline.ms,
   });
-  const base = { name: "bare GROUP BY of the eligible orders", value: baseline.ms };
+  const base = {
+    name: "bare GROUP BY of the eligible orders (same work_mem)",
+    value: baseline.ms,
+  };
   await saveResult({
     benchmark: "rfm",
     description: `Full RFM scoring of one shop of ${CUSTOMERS.toLocaleString("en-US")} customers and ${ORDERS.toLocaleString("en-US")} orders (app/lib/rfm/score-shop.sql).`,
@@ -100,6 +118,7 @@ try {
     notes: [
       `scored ${first.value.scoredCustomers}, prospects ${first.value.prospects}; rows written: first ${first.value.rowsWritten}, next day ${nextDay.value.rowsWritten}, unchanged ${unchanged.value.rowsWritten}`,
       `peak RSS: the PostgreSQL backend that scored ${backendPeakMb} MB (VmHWM; shared buffers it touched included), the benchmark's Node process ${nodePeakMb} MB`,
+      `seeded in ${seeded.ms} ms (bench/lib/rfm-shop.ts); load average (1 min) ${loadAtStart} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
       "Incremental rescoring at 1,000 order webhooks per second: see rfm-incremental.",
     ],
   });

@@ -8,7 +8,6 @@ import {
   Box,
   Card,
   DescriptionList,
-  EmptyState,
   IndexTable,
   InlineStack,
   Layout,
@@ -16,7 +15,6 @@ import {
   Text,
 } from "@shopify/polaris";
 import { z } from "zod";
-import { EMPTY_ILLUSTRATION } from "../components/empty-illustration.ts";
 import {
   customerName,
   formatCount,
@@ -26,7 +24,8 @@ import {
   humanize,
   plural,
 } from "../components/format.ts";
-import { useKeysetPagination, useListLoading } from "../components/list.tsx";
+import { KeysetList } from "../components/ListPage.tsx";
+import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import { pool } from "../db.server.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
@@ -37,10 +36,10 @@ import {
   listCustomerOrders,
 } from "../lib/admin/customers.server.ts";
 import { notFound, parseSearch } from "../lib/admin/http.server.ts";
-import { isShopifyId } from "../lib/store/records.ts";
+import { shopifyIdText } from "../lib/zod-fields.ts";
 
 /** Shopify's customer ids are unsigned 64-bit integers (1 to 2^64 - 1). */
-const params = z.object({ id: z.string().refine(isShopifyId) });
+const params = z.object({ id: shopifyIdText });
 
 export const loader = async ({ request, params: raw }: LoaderFunctionArgs) => {
   const { shop } = await requireShop(request);
@@ -55,8 +54,6 @@ export const loader = async ({ request, params: raw }: LoaderFunctionArgs) => {
 
 export default function CustomerPage() {
   const { customer, orders, rfm } = useLoaderData<typeof loader>();
-  const pagination = useKeysetPagination(orders);
-  const loading = useListLoading();
   const name = customerName(customer.firstName, customer.lastName) ?? "No name";
   return (
     <Page
@@ -113,55 +110,35 @@ export default function CustomerPage() {
           </Box>
         </Layout.Section>
         <Layout.Section>
-          {orders.rows.length === 0 && !pagination.hasPrevious ? (
-            <Card>
-              <EmptyState heading="No orders" image={EMPTY_ILLUSTRATION}>
-                <p>Recur holds no orders of this customer.</p>
-              </EmptyState>
-            </Card>
-          ) : (
-            <Card padding="0">
-              <IndexTable
-                resourceName={{ singular: "order", plural: "orders" }}
-                itemCount={orders.rows.length}
-                selectable={false}
-                loading={loading}
-                pagination={pagination}
-                headings={[
-                  { title: "Order" },
-                  { title: "Date" },
-                  { title: "Payment" },
-                  { title: "Fulfillment" },
-                  { title: "Items", alignment: "end" },
-                  { title: "Total", alignment: "end" },
-                ]}
-              >
-                {orders.rows.map((order, index) => (
-                  <IndexTable.Row id={order.id} key={order.id} position={index}>
-                    <IndexTable.Cell>
-                      <Text as="span" fontWeight="semibold">
-                        {order.name ?? order.id}
-                      </Text>{" "}
-                      {order.cancelledAt ? <Badge tone="warning">Cancelled</Badge> : null}
-                    </IndexTable.Cell>
-                    <IndexTable.Cell>{formatTime(order.createdAt)}</IndexTable.Cell>
-                    <IndexTable.Cell>{humanize(order.financialStatus)}</IndexTable.Cell>
-                    <IndexTable.Cell>{humanize(order.fulfillmentStatus)}</IndexTable.Cell>
-                    <IndexTable.Cell>
-                      <Text as="span" alignment="end" numeric>
-                        {order.lineItems}
-                      </Text>
-                    </IndexTable.Cell>
-                    <IndexTable.Cell>
-                      <Text as="span" alignment="end" numeric>
-                        {formatMoney(order.totalPrice, order.currencyCode)}
-                      </Text>
-                    </IndexTable.Cell>
-                  </IndexTable.Row>
-                ))}
-              </IndexTable>
-            </Card>
-          )}
+          <KeysetList
+            resourceName={{ singular: "order", plural: "orders" }}
+            page={orders}
+            empty={{ heading: "No orders", text: "Recur holds no orders of this customer." }}
+            headings={[
+              { title: "Order" },
+              { title: "Date" },
+              { title: "Payment" },
+              { title: "Fulfillment" },
+              { title: "Items", alignment: "end" },
+              { title: "Total", alignment: "end" },
+            ]}
+          >
+            {orders.rows.map((order, index) => (
+              <IndexTable.Row id={order.id} key={order.id} position={index}>
+                <IndexTable.Cell>
+                  <Text as="span" fontWeight="semibold">
+                    {order.name ?? order.id}
+                  </Text>{" "}
+                  {order.cancelledAt ? <Badge tone="warning">Cancelled</Badge> : null}
+                </IndexTable.Cell>
+                <IndexTable.Cell>{formatTime(order.createdAt)}</IndexTable.Cell>
+                <IndexTable.Cell>{humanize(order.financialStatus)}</IndexTable.Cell>
+                <IndexTable.Cell>{humanize(order.fulfillmentStatus)}</IndexTable.Cell>
+                <NumericCell>{order.lineItems}</NumericCell>
+                <NumericCell>{formatMoney(order.totalPrice, order.currencyCode)}</NumericCell>
+              </IndexTable.Row>
+            ))}
+          </KeysetList>
         </Layout.Section>
       </Layout>
     </Page>

@@ -1,17 +1,11 @@
 /** /app/customers: the customers Recur holds for the shop; search, sort, pages. */
 import { json, type LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { IndexTable, Link, Text } from "@shopify/polaris";
-import {
-  customerName,
-  formatCount,
-  formatMoney,
-  formatTime,
-  humanize,
-} from "../components/format.ts";
+import { IndexTable } from "@shopify/polaris";
+import { CustomerCells, CustomerList, customerSorts } from "../components/CustomerList.tsx";
+import { formatCount, formatMoney, formatTime, humanize } from "../components/format.ts";
+import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
-import type { SortChoice } from "../components/SearchAndSort.tsx";
-import { SearchableList } from "../components/SearchableList.tsx";
 import { pool } from "../db.server.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
 import { customerListSchema, listCustomers } from "../lib/admin/customers.server.ts";
@@ -28,38 +22,21 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   });
 };
 
-const SORTS: SortChoice[] = [
-  { label: "Last updated", sort: "updated", direction: "desc" },
-  { label: "Least recently updated", sort: "updated", direction: "asc" },
-  { label: "Newest", sort: "created", direction: "desc" },
-  { label: "Oldest", sort: "created", direction: "asc" },
-  { label: "Last name A–Z", sort: "last_name", direction: "asc" },
-  { label: "Last name Z–A", sort: "last_name", direction: "desc" },
-  { label: "Amount spent, highest", sort: "amount_spent", direction: "desc" },
-  { label: "Amount spent, lowest", sort: "amount_spent", direction: "asc" },
-];
-
 export default function Customers() {
   const { page, tooShort, minWord } = useLoaderData<typeof loader>();
   return (
-    <SearchableList
+    <CustomerList
       title="Customers"
-      resourceName={{ singular: "customer", plural: "customers" }}
       page={page}
       empty={{
         heading: "No customers in Recur yet",
         text: "Customers appear here once the first sync has saved them.",
       }}
-      search={{
-        placeholder: "Search by name or email",
-        notFound: "Try another name or email.",
-        tooShort: tooShort ? minWord : null,
-      }}
-      sorts={SORTS}
+      tooShort={tooShort}
+      minWord={minWord}
+      sorts={customerSorts()}
       defaultSort="updated"
-      headings={[
-        { title: "Customer" },
-        { title: "Email" },
+      columns={[
         { title: "State" },
         { title: "Orders", alignment: "end" },
         { title: "Amount spent", alignment: "end" },
@@ -69,30 +46,15 @@ export default function Customers() {
     >
       {page.rows.map((customer, index) => (
         <IndexTable.Row id={customer.id} key={customer.id} position={index}>
-          <IndexTable.Cell>
-            <Link url={`/app/customers/${customer.id}`} dataPrimaryLink removeUnderline>
-              <Text as="span" fontWeight="semibold">
-                {customerName(customer.firstName, customer.lastName) ?? "No name"}
-              </Text>
-            </Link>
-          </IndexTable.Cell>
-          <IndexTable.Cell>{customer.email ?? "—"}</IndexTable.Cell>
+          <CustomerCells customer={customer} />
           <IndexTable.Cell>{humanize(customer.state)}</IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatCount(customer.numberOfOrders)}
-            </Text>
-          </IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatMoney(customer.amountSpent, customer.currencyCode)}
-            </Text>
-          </IndexTable.Cell>
+          <NumericCell>{formatCount(customer.numberOfOrders)}</NumericCell>
+          <NumericCell>{formatMoney(customer.amountSpent, customer.currencyCode)}</NumericCell>
           <IndexTable.Cell>{formatTime(customer.createdAt)}</IndexTable.Cell>
           <IndexTable.Cell>{formatTime(customer.updatedAt)}</IndexTable.Cell>
         </IndexTable.Row>
       ))}
-    </SearchableList>
+    </CustomerList>
   );
 }
 

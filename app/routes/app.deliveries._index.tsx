@@ -4,25 +4,21 @@
  */
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData, useSearchParams } from "@remix-run/react";
-import { TitleBar } from "@shopify/app-bridge-react";
 import {
-  BlockStack,
   Button,
-  Card,
-  EmptyState,
   IndexTable,
   InlineStack,
   Link,
-  Page,
   Select,
   Text,
   useIndexResourceState,
 } from "@shopify/polaris";
 import { useEffect } from "react";
 import { ActionErrorBanner, useActionToast } from "../components/ActionFeedback.tsx";
-import { EMPTY_ILLUSTRATION } from "../components/empty-illustration.ts";
 import { formatTime } from "../components/format.ts";
-import { useKeysetPagination, useListLoading, useSetFilters } from "../components/list.tsx";
+import { useSetFilters } from "../components/list.tsx";
+import { ListPage } from "../components/ListPage.tsx";
+import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import { DELIVERY_STATUS_LABELS, DeliveryStatusBadge } from "../components/StatusBadge.tsx";
 import { usePollWhile } from "../components/usePollWhile.ts";
@@ -59,8 +55,6 @@ export default function Deliveries() {
   const { page, topics, statuses } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const setFilters = useSetFilters();
-  const pagination = useKeysetPagination(page);
-  const loading = useListLoading();
   const retry = useFetcher<typeof action>();
   const result = retry.data as ActionResult | undefined;
   useActionToast(result);
@@ -83,145 +77,128 @@ export default function Deliveries() {
   const filtered = Boolean(status || topic);
 
   return (
-    <Page title="Webhook deliveries" backAction={{ content: "Overview", url: "/app" }}>
-      <TitleBar title="Webhook deliveries" />
-      <BlockStack gap="400">
-        <ActionErrorBanner result={result} />
-        <Card>
-          <InlineStack gap="400" blockAlign="end">
-            <Select
-              label="Status"
-              options={[
-                { label: "All statuses", value: "" },
-                ...statuses.map((value) => ({
-                  label: DELIVERY_STATUS_LABELS[value] ?? value,
-                  value,
-                })),
-              ]}
-              value={status}
-              onChange={(value) => setFilters({ status: value })}
-            />
-            <Select
-              label="Topic"
-              options={[
-                { label: "All topics", value: "" },
-                ...topics.map((value) => ({ label: value, value })),
-              ]}
-              value={topic}
-              onChange={(value) => setFilters({ topic: value })}
-            />
-            {filtered ? (
-              <Button variant="plain" onClick={() => setFilters({ status: "", topic: "" })}>
-                Clear filters
-              </Button>
-            ) : null}
-          </InlineStack>
-        </Card>
-        {page.rows.length === 0 && !pagination.hasPrevious && !filtered ? (
-          <Card>
-            <EmptyState heading="No webhook deliveries yet" image={EMPTY_ILLUSTRATION}>
-              <p>
-                Shopify sends Recur a webhook each time a customer or an order changes. They show
-                here as they arrive.
-              </p>
-            </EmptyState>
-          </Card>
-        ) : (
-          <Card padding="0">
-            <IndexTable
-              resourceName={{ singular: "delivery", plural: "deliveries" }}
-              itemCount={page.rows.length}
-              selectedItemsCount={allResourcesSelected ? "All" : selectedResources.length}
-              onSelectionChange={handleSelectionChange}
-              promotedBulkActions={[
-                {
-                  content: "Retry selected",
-                  onAction: () =>
-                    submitRetry(
-                      allResourcesSelected ? page.rows.map((row) => row.id) : selectedResources,
-                    ),
-                },
-              ]}
-              loading={loading}
-              pagination={pagination}
-              headings={[
-                { title: "Topic" },
-                { title: "Status" },
-                { title: "Triggered" },
-                { title: "Received" },
-                { title: "Attempts", alignment: "end" },
-                { title: "Last error" },
-                { title: "" },
-              ]}
+    <ListPage
+      title="Webhook deliveries"
+      resourceName={{ singular: "delivery", plural: "deliveries" }}
+      page={page}
+      header={<ActionErrorBanner result={result} />}
+      empty={{
+        heading: "No webhook deliveries yet",
+        text: "Shopify sends Recur a webhook each time a customer or an order changes. They show here as they arrive.",
+      }}
+      filters={
+        <InlineStack gap="400" blockAlign="end">
+          <Select
+            label="Status"
+            options={[
+              { label: "All statuses", value: "" },
+              ...statuses.map((value) => ({
+                label: DELIVERY_STATUS_LABELS[value] ?? value,
+                value,
+              })),
+            ]}
+            value={status}
+            onChange={(value) => setFilters({ status: value })}
+          />
+          <Select
+            label="Topic"
+            options={[
+              { label: "All topics", value: "" },
+              ...topics.map((value) => ({ label: value, value })),
+            ]}
+            value={topic}
+            onChange={(value) => setFilters({ topic: value })}
+          />
+          {filtered ? (
+            <Button variant="plain" onClick={() => setFilters({ status: "", topic: "" })}>
+              Clear filters
+            </Button>
+          ) : null}
+        </InlineStack>
+      }
+      filtered={{ active: filtered, notFound: "Try another status or topic." }}
+      selection={{
+        selectedItemsCount: allResourcesSelected ? "All" : selectedResources.length,
+        onSelectionChange: handleSelectionChange,
+        promotedBulkActions: [
+          {
+            content: "Retry selected",
+            onAction: () =>
+              submitRetry(
+                allResourcesSelected ? page.rows.map((row) => row.id) : selectedResources,
+              ),
+          },
+        ],
+      }}
+      headings={[
+        { title: "Topic" },
+        { title: "Status" },
+        { title: "Triggered" },
+        { title: "Received" },
+        { title: "Attempts", alignment: "end" },
+        { title: "Last error" },
+        { title: "" },
+      ]}
+    >
+      {page.rows.map((delivery, index) => (
+        <IndexTable.Row
+          id={delivery.id}
+          key={delivery.id}
+          position={index}
+          selected={selectedResources.includes(delivery.id)}
+        >
+          <IndexTable.Cell>
+            <Link
+              url={`/app/deliveries/${encodeURIComponent(delivery.id)}`}
+              dataPrimaryLink
+              removeUnderline
             >
-              {page.rows.map((delivery, index) => (
-                <IndexTable.Row
-                  id={delivery.id}
-                  key={delivery.id}
-                  position={index}
-                  selected={selectedResources.includes(delivery.id)}
+              <Text as="span" fontWeight="semibold">
+                {delivery.topic}
+              </Text>
+            </Link>
+          </IndexTable.Cell>
+          <IndexTable.Cell>
+            <span data-testid={`delivery-status-${delivery.id}`}>
+              <DeliveryStatusBadge status={delivery.status} />
+            </span>
+          </IndexTable.Cell>
+          <IndexTable.Cell>{formatTime(delivery.triggeredAt)}</IndexTable.Cell>
+          <IndexTable.Cell>{formatTime(delivery.receivedAt)}</IndexTable.Cell>
+          <NumericCell>{delivery.attempts}</NumericCell>
+          <IndexTable.Cell>
+            <Text
+              as="span"
+              tone={
+                delivery.status === "ignored" || delivery.status === "skipped"
+                  ? "subdued"
+                  : "critical"
+              }
+              truncate
+            >
+              {delivery.status === "processed" ? "" : (delivery.lastError ?? "")}
+            </Text>
+          </IndexTable.Cell>
+          <IndexTable.Cell>
+            {delivery.status === "dead_letter" ? (
+              // The row itself opens the delivery; the button only retries.
+              <div onClick={(event) => event.stopPropagation()}>
+                <Button
+                  size="slim"
+                  onClick={() => submitRetry([delivery.id])}
+                  loading={
+                    retry.state !== "idle" && retry.formData?.getAll("ids").join() === delivery.id
+                  }
+                  accessibilityLabel={`Retry delivery ${delivery.id}`}
                 >
-                  <IndexTable.Cell>
-                    <Link
-                      url={`/app/deliveries/${encodeURIComponent(delivery.id)}`}
-                      dataPrimaryLink
-                      removeUnderline
-                    >
-                      <Text as="span" fontWeight="semibold">
-                        {delivery.topic}
-                      </Text>
-                    </Link>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <span data-testid={`delivery-status-${delivery.id}`}>
-                      <DeliveryStatusBadge status={delivery.status} />
-                    </span>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>{formatTime(delivery.triggeredAt)}</IndexTable.Cell>
-                  <IndexTable.Cell>{formatTime(delivery.receivedAt)}</IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Text as="span" alignment="end" numeric>
-                      {delivery.attempts}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Text
-                      as="span"
-                      tone={
-                        delivery.status === "ignored" || delivery.status === "skipped"
-                          ? "subdued"
-                          : "critical"
-                      }
-                      truncate
-                    >
-                      {delivery.status === "processed" ? "" : (delivery.lastError ?? "")}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    {delivery.status === "dead_letter" ? (
-                      // The row itself opens the delivery; the button only retries.
-                      <div onClick={(event) => event.stopPropagation()}>
-                        <Button
-                          size="slim"
-                          onClick={() => submitRetry([delivery.id])}
-                          loading={
-                            retry.state !== "idle" &&
-                            retry.formData?.getAll("ids").join() === delivery.id
-                          }
-                          accessibilityLabel={`Retry delivery ${delivery.id}`}
-                        >
-                          Retry
-                        </Button>
-                      </div>
-                    ) : null}
-                  </IndexTable.Cell>
-                </IndexTable.Row>
-              ))}
-            </IndexTable>
-          </Card>
-        )}
-      </BlockStack>
-    </Page>
+                  Retry
+                </Button>
+              </div>
+            ) : null}
+          </IndexTable.Cell>
+        </IndexTable.Row>
+      ))}
+    </ListPage>
   );
 }
 

@@ -3,6 +3,7 @@ import { json, type LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { Badge, IndexTable, InlineStack, Link, Text } from "@shopify/polaris";
 import { formatMoney, formatTime, humanize } from "../components/format.ts";
+import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import type { SortChoice } from "../components/SearchAndSort.tsx";
 import { SearchableList } from "../components/SearchableList.tsx";
@@ -81,11 +82,7 @@ export default function Orders() {
           </IndexTable.Cell>
           <IndexTable.Cell>{humanize(order.financialStatus)}</IndexTable.Cell>
           <IndexTable.Cell>{humanize(order.fulfillmentStatus)}</IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatMoney(order.totalPrice, order.currencyCode)}
-            </Text>
-          </IndexTable.Cell>
+          <NumericCell>{formatMoney(order.totalPrice, order.currencyCode)}</NumericCell>
         </IndexTable.Row>
       ))}
     </SearchableList>

@@ -8,8 +8,9 @@ import { pool } from "../db.server.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
 import { notFound } from "../lib/admin/http.server.ts";
 import { findDataRequestExport } from "../lib/admin/privacy.server.ts";
+import { serialId } from "../lib/zod-fields.ts";
 
-const params = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+const params = z.object({ id: serialId });
 
 export const loader = async ({ request, params: raw }: LoaderFunctionArgs) => {
   const { shop } = await requireShop(request);

@@ -4,21 +4,12 @@
  */
 import { json, type LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
-import {
-  BlockStack,
-  Button,
-  Card,
-  EmptyState,
-  IndexTable,
-  Link,
-  Page,
-  Text,
-} from "@shopify/polaris";
+import { useAppBridge } from "@shopify/app-bridge-react";
+import { Button, IndexTable, Link, Text } from "@shopify/polaris";
 import { useState } from "react";
-import { EMPTY_ILLUSTRATION } from "../components/empty-illustration.ts";
 import { formatTime, plural } from "../components/format.ts";
-import { useKeysetPagination, useListLoading } from "../components/list.tsx";
+import { ListPage } from "../components/ListPage.tsx";
+import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import { pool } from "../db.server.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
@@ -68,84 +59,67 @@ function useDownload() {
 
 export default function PrivacyRequests() {
   const { page } = useLoaderData<typeof loader>();
-  const pagination = useKeysetPagination(page);
-  const loading = useListLoading();
   const { download, busy } = useDownload();
   return (
-    <Page title="Privacy requests" backAction={{ content: "Overview", url: "/app" }}>
-      <TitleBar title="Privacy requests" />
-      <BlockStack gap="400">
+    <ListPage
+      title="Privacy requests"
+      resourceName={{ singular: "data request", plural: "data requests" }}
+      page={page}
+      header={
         <Text as="p" tone="subdued">
           When a customer asks your store for their data, Shopify sends Recur a data request. Recur
           answers with everything it holds about that customer: download it and send it to them.
         </Text>
-        {page.rows.length === 0 && !pagination.hasPrevious ? (
-          <Card>
-            <EmptyState heading="No data requests" image={EMPTY_ILLUSTRATION}>
-              <p>Customers&apos; requests for their data will show here.</p>
-            </EmptyState>
-          </Card>
-        ) : (
-          <Card padding="0">
-            <IndexTable
-              resourceName={{ singular: "data request", plural: "data requests" }}
-              itemCount={page.rows.length}
-              selectable={false}
-              loading={loading}
-              pagination={pagination}
-              headings={[
-                { title: "Request" },
-                { title: "Received" },
-                { title: "Customer" },
-                { title: "Orders asked for", alignment: "end" },
-                { title: "Export" },
-                { title: "" },
-              ]}
+      }
+      empty={{
+        heading: "No data requests",
+        text: "Customers' requests for their data will show here.",
+      }}
+      headings={[
+        { title: "Request" },
+        { title: "Received" },
+        { title: "Customer" },
+        { title: "Orders asked for", alignment: "end" },
+        { title: "Export" },
+        { title: "" },
+      ]}
+    >
+      {page.rows.map((request, index) => (
+        <IndexTable.Row id={String(request.id)} key={request.id} position={index}>
+          <IndexTable.Cell>
+            <Text as="span" fontWeight="semibold">
+              {request.shopifyRequestId}
+            </Text>
+          </IndexTable.Cell>
+          <IndexTable.Cell>{formatTime(request.requestedAt)}</IndexTable.Cell>
+          <IndexTable.Cell>
+            {request.customerId && request.customerFound ? (
+              <Link url={`/app/customers/${request.customerId}`} removeUnderline>
+                {request.customerEmail ?? `Customer ${request.customerId}`}
+              </Link>
+            ) : (
+              (request.customerEmail ?? request.customerId ?? "—")
+            )}
+          </IndexTable.Cell>
+          <NumericCell>{request.ordersRequested.length}</NumericCell>
+          <IndexTable.Cell>
+            {request.customerFound
+              ? `Customer and ${plural(request.exportedOrders, "order")}`
+              : `Customer not in Recur; ${plural(request.exportedOrders, "order")}`}
+          </IndexTable.Cell>
+          <IndexTable.Cell>
+            <Button
+              size="slim"
+              onClick={() => void download(request.id)}
+              loading={busy === request.id}
+              accessibilityLabel={`Download the export of request ${request.shopifyRequestId}`}
             >
-              {page.rows.map((request, index) => (
-                <IndexTable.Row id={String(request.id)} key={request.id} position={index}>
-                  <IndexTable.Cell>
-                    <Text as="span" fontWeight="semibold">
-                      {request.shopifyRequestId}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>{formatTime(request.requestedAt)}</IndexTable.Cell>
-                  <IndexTable.Cell>
-                    {request.customerId && request.customerFound ? (
-                      <Link url={`/app/customers/${request.customerId}`} removeUnderline>
-                        {request.customerEmail ?? `Customer ${request.customerId}`}
-                      </Link>
-                    ) : (
-                      (request.customerEmail ?? request.customerId ?? "—")
-                    )}
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Text as="span" alignment="end" numeric>
-                      {request.ordersRequested.length}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    {request.customerFound
-                      ? `Customer and ${plural(request.exportedOrders, "order")}`
-                      : `Customer not in Recur; ${plural(request.exportedOrders, "order")}`}
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Button
-                      size="slim"
-                      onClick={() => void download(request.id)}
-                      loading={busy === request.id}
-                      accessibilityLabel={`Download the export of request ${request.shopifyRequestId}`}
-                    >
-                      Download JSON
-                    </Button>
-                  </IndexTable.Cell>
-                </IndexTable.Row>
-              ))}
-            </IndexTable>
-          </Card>
-        )}
-      </BlockStack>
-    </Page>
+              Download JSON
+            </Button>
+          </IndexTable.Cell>
+        </IndexTable.Row>
+      ))}
+    </ListPage>
   );
 }
 

@@ -5,11 +5,12 @@
  */
 import { json, type LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { IndexTable, Link, Text } from "@shopify/polaris";
-import { customerName, formatCount, formatMoney, humanize } from "../components/format.ts";
+import { IndexTable } from "@shopify/polaris";
+import { CustomerCells, CustomerList, customerSorts } from "../components/CustomerList.tsx";
+import { formatCount, formatMoney, humanize } from "../components/format.ts";
+import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import type { SortChoice } from "../components/SearchAndSort.tsx";
-import { SearchableList } from "../components/SearchableList.tsx";
 import { pool } from "../db.server.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
 import { notFound, parseSearch } from "../lib/admin/http.server.ts";
@@ -38,14 +39,7 @@ const SORTS: SortChoice[] = [
   { label: "Money spent, lowest", sort: "monetary", direction: "asc" },
   { label: "Last order, most recent", sort: "recency", direction: "asc" },
   { label: "Last order, longest ago", sort: "recency", direction: "desc" },
-  { label: "Last updated", sort: "updated", direction: "desc" },
-  { label: "Least recently updated", sort: "updated", direction: "asc" },
-  { label: "Newest", sort: "created", direction: "desc" },
-  { label: "Oldest", sort: "created", direction: "asc" },
-  { label: "Last name A–Z", sort: "last_name", direction: "asc" },
-  { label: "Last name Z–A", sort: "last_name", direction: "desc" },
-  { label: "Amount spent (Shopify), highest", sort: "amount_spent", direction: "desc" },
-  { label: "Amount spent (Shopify), lowest", sort: "amount_spent", direction: "asc" },
+  ...customerSorts("Amount spent (Shopify)"),
 ];
 
 const score = (value: number | null) => (value === null ? "—" : String(value));
@@ -54,26 +48,20 @@ export default function SegmentCustomers() {
   const { segment, page, tooShort, minWord } = useLoaderData<typeof loader>();
   const title = humanize(segment);
   return (
-    <SearchableList
+    <CustomerList
       title={title}
       subtitle="Customers in this segment, as the last scoring placed them"
       backAction={{ content: "Segments", url: "/app/segments" }}
-      resourceName={{ singular: "customer", plural: "customers" }}
       page={page}
       empty={{
         heading: `No customers are ${title.toLowerCase()}`,
         text: "Customers appear here when their recency, frequency and money spent place them in this segment.",
       }}
-      search={{
-        placeholder: "Search by name or email",
-        notFound: "Try another name or email.",
-        tooShort: tooShort ? minWord : null,
-      }}
+      tooShort={tooShort}
+      minWord={minWord}
       sorts={SORTS}
       defaultSort="monetary"
-      headings={[
-        { title: "Customer" },
-        { title: "Email" },
+      columns={[
         { title: "Days since last order", alignment: "end" },
         { title: "Orders", alignment: "end" },
         { title: "Money spent", alignment: "end" },
@@ -82,35 +70,16 @@ export default function SegmentCustomers() {
     >
       {page.rows.map((customer, index) => (
         <IndexTable.Row id={customer.id} key={customer.id} position={index}>
-          <IndexTable.Cell>
-            <Link url={`/app/customers/${customer.id}`} dataPrimaryLink removeUnderline>
-              <Text as="span" fontWeight="semibold">
-                {customerName(customer.firstName, customer.lastName) ?? "No name"}
-              </Text>
-            </Link>
-          </IndexTable.Cell>
-          <IndexTable.Cell>{customer.email ?? "—"}</IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatCount(customer.recencyDays)}
-            </Text>
-          </IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatCount(customer.frequency)}
-            </Text>
-          </IndexTable.Cell>
-          <IndexTable.Cell>
-            <Text as="span" alignment="end" numeric>
-              {formatMoney(customer.monetary, customer.currencyCode)}
-            </Text>
-          </IndexTable.Cell>
+          <CustomerCells customer={customer} />
+          <NumericCell>{formatCount(customer.recencyDays)}</NumericCell>
+          <NumericCell>{formatCount(customer.frequency)}</NumericCell>
+          <NumericCell>{formatMoney(customer.monetary, customer.currencyCode)}</NumericCell>
           <IndexTable.Cell>
             {`${score(customer.r)} · ${score(customer.f)} · ${score(customer.m)}`}
           </IndexTable.Cell>
         </IndexTable.Row>
       ))}
-    </SearchableList>
+    </CustomerList>
   );
 }
 

@@ -27,6 +27,7 @@ import { EMPTY_ILLUSTRATION } from "../components/empty-illustration.ts";
 import { formatCount, formatMoney, formatTime, humanize, plural } from "../components/format.ts";
 import { RouteError } from "../components/RouteError.tsx";
 import { SegmentSizesChart } from "../components/SegmentSizesChart.tsx";
+import { TitledCard } from "../components/TitledCard.tsx";
 import { pool } from "../db.server.ts";
 import type { ActionResult } from "../lib/admin/action-result.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
@@ -181,32 +182,18 @@ export default function Segments() {
           </Banner>
         ) : null}
         <SegmentTable data={data} />
-        <Card>
-          <BlockStack gap="300">
-            <Text as="h2" variant="headingMd">
-              Recency by frequency and money
-            </Text>
-            <Text as="p" tone="subdued">
-              Rows: recency score (5 = ordered most recently). Columns: the mean of the frequency
-              and money scores.
-            </Text>
-            <Grid grid={data.grid} />
-          </BlockStack>
-        </Card>
-        <Card>
-          <BlockStack gap="300">
-            <BlockStack gap="100">
-              <Text as="h2" variant="headingMd">
-                Segment sizes
-              </Text>
-              <Text as="p" tone="subdued">
-                Customers in each segment over the last 90 days, as each day&apos;s last scoring
-                left them (a day without a scoring repeats the day before).
-              </Text>
-            </BlockStack>
-            <SegmentSizesChart days={data.sizes.days} series={data.sizes.series} />
-          </BlockStack>
-        </Card>
+        <TitledCard
+          title="Recency by frequency and money"
+          description="Rows: recency score (5 = ordered most recently). Columns: the mean of the frequency and money scores."
+        >
+          <Grid grid={data.grid} />
+        </TitledCard>
+        <TitledCard
+          title="Segment sizes"
+          description="Customers in each segment over the last 90 days, as each day's last scoring left them (a day without a scoring repeats the day before)."
+        >
+          <SegmentSizesChart days={data.sizes.days} series={data.sizes.series} />
+        </TitledCard>
         <Card>
           <BlockStack gap="300">
             <InlineStack align="space-between" blockAlign="center">

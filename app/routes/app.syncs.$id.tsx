@@ -21,13 +21,15 @@ import {
   humanize,
 } from "../components/format.ts";
 import { RouteError } from "../components/RouteError.tsx";
+import { Stat } from "../components/Stat.tsx";
 import { RunStatusBadge } from "../components/StatusBadge.tsx";
 import { pool } from "../db.server.ts";
 import { requireShop } from "../lib/admin/context.server.ts";
 import { notFound } from "../lib/admin/http.server.ts";
 import { findSyncRun } from "../lib/admin/sync-history.server.ts";
+import { serialId } from "../lib/zod-fields.ts";
 
-const params = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+const params = z.object({ id: serialId });
 
 export const loader = async ({ request, params: raw }: LoaderFunctionArgs) => {
   const { shop } = await requireShop(request);
@@ -66,13 +68,18 @@ export default function SyncRunPage() {
                 Rows
               </Text>
               <InlineStack gap="800">
-                <Figure label="Written" value={formatCount(run.rowsWritten)} />
-                <Figure label="Already current (skipped)" value={formatCount(run.rowsSkipped)} />
-                <Figure
+                <Stat label="Written" value={formatCount(run.rowsWritten)} size="lg" />
+                <Stat
+                  label="Already current (skipped)"
+                  value={formatCount(run.rowsSkipped)}
+                  size="lg"
+                />
+                <Stat
                   label="Repaired"
                   value={run.kind === "incremental" ? formatCount(run.rowsRepaired) : "—"}
+                  size="lg"
                 />
-                <Figure label="Lines rejected" value={formatCount(run.linesRejected)} />
+                <Stat label="Lines rejected" value={formatCount(run.linesRejected)} size="lg" />
               </InlineStack>
               {run.kind === "incremental" ? (
                 <Text as="p" tone="subdued">
@@ -111,19 +118,6 @@ export default function SyncRunPage() {
         </Layout.Section>
       </Layout>
     </Page>
-  );
-}
-
-function Figure({ label, value }: { label: string; value: string }) {
-  return (
-    <BlockStack gap="100">
-      <Text as="span" tone="subdued">
-        {label}
-      </Text>
-      <Text as="p" variant="headingLg">
-        {value}
-      </Text>
-    </BlockStack>
   );
 }
 

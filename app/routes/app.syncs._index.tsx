@@ -1,11 +1,10 @@
 /** /app/syncs: every sync run of the shop, newest first. */
 import { json, type LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { TitleBar } from "@shopify/app-bridge-react";
-import { Card, EmptyState, IndexTable, Link, Page, Text } from "@shopify/polaris";
-import { EMPTY_ILLUSTRATION } from "../components/empty-illustration.ts";
+import { IndexTable, Link, Text } from "@shopify/polaris";
 import { capitalize, formatCount, formatDuration, formatTime } from "../components/format.ts";
-import { useKeysetPagination, useListLoading } from "../components/list.tsx";
+import { ListPage } from "../components/ListPage.tsx";
+import { NumericCell } from "../components/NumericCell.tsx";
 import { RouteError } from "../components/RouteError.tsx";
 import { RunStatusBadge } from "../components/StatusBadge.tsx";
 import { pool } from "../db.server.ts";
@@ -21,83 +20,55 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 
 export default function SyncHistory() {
   const { page } = useLoaderData<typeof loader>();
-  const pagination = useKeysetPagination(page);
-  const loading = useListLoading();
   return (
-    <Page title="Sync history" backAction={{ content: "Overview", url: "/app" }}>
-      <TitleBar title="Sync history" />
-      {page.rows.length === 0 && !pagination.hasPrevious ? (
-        <Card>
-          <EmptyState heading="No syncs yet" image={EMPTY_ILLUSTRATION}>
-            <p>
-              Recur syncs your customers and orders when it is installed, every night, and when you
-              press &ldquo;Sync now&rdquo; on the overview.
-            </p>
-          </EmptyState>
-        </Card>
-      ) : (
-        <Card padding="0">
-          <IndexTable
-            resourceName={{ singular: "sync run", plural: "sync runs" }}
-            itemCount={page.rows.length}
-            selectable={false}
-            loading={loading}
-            pagination={pagination}
-            headings={[
-              { title: "Run" },
-              { title: "Status" },
-              { title: "Kind" },
-              { title: "Data" },
-              { title: "Started" },
-              { title: "Duration" },
-              { title: "Written", alignment: "end" },
-              { title: "Skipped", alignment: "end" },
-              { title: "Repaired", alignment: "end" },
-              { title: "Error" },
-            ]}
-          >
-            {page.rows.map((run, index) => (
-              <IndexTable.Row id={String(run.id)} key={run.id} position={index}>
-                <IndexTable.Cell>
-                  <Link url={`/app/syncs/${run.id}`} dataPrimaryLink removeUnderline>
-                    <Text as="span" fontWeight="semibold">
-                      #{run.id}
-                    </Text>
-                  </Link>
-                </IndexTable.Cell>
-                <IndexTable.Cell>
-                  <RunStatusBadge status={run.status} />
-                </IndexTable.Cell>
-                <IndexTable.Cell>{run.kind === "full" ? "Full" : "Incremental"}</IndexTable.Cell>
-                <IndexTable.Cell>{capitalize(run.entity)}</IndexTable.Cell>
-                <IndexTable.Cell>{formatTime(run.startedAt)}</IndexTable.Cell>
-                <IndexTable.Cell>{formatDuration(run.durationSeconds)}</IndexTable.Cell>
-                <IndexTable.Cell>
-                  <Text as="span" alignment="end" numeric>
-                    {formatCount(run.rowsWritten)}
-                  </Text>
-                </IndexTable.Cell>
-                <IndexTable.Cell>
-                  <Text as="span" alignment="end" numeric>
-                    {formatCount(run.rowsSkipped)}
-                  </Text>
-                </IndexTable.Cell>
-                <IndexTable.Cell>
-                  <Text as="span" alignment="end" numeric>
-                    {formatCount(run.rowsRepaired)}
-                  </Text>
-                </IndexTable.Cell>
-                <IndexTable.Cell>
-                  <Text as="span" tone="critical" truncate>
-                    {run.errorMessage ?? ""}
-                  </Text>
-                </IndexTable.Cell>
-              </IndexTable.Row>
-            ))}
-          </IndexTable>
-        </Card>
-      )}
-    </Page>
+    <ListPage
+      title="Sync history"
+      resourceName={{ singular: "sync run", plural: "sync runs" }}
+      page={page}
+      empty={{
+        heading: "No syncs yet",
+        text: "Recur syncs your customers and orders when it is installed, every night, and when you press “Sync now” on the overview.",
+      }}
+      headings={[
+        { title: "Run" },
+        { title: "Status" },
+        { title: "Kind" },
+        { title: "Data" },
+        { title: "Started" },
+        { title: "Duration" },
+        { title: "Written", alignment: "end" },
+        { title: "Skipped", alignment: "end" },
+        { title: "Repaired", alignment: "end" },
+        { title: "Error" },
+      ]}
+    >
+      {page.rows.map((run, index) => (
+        <IndexTable.Row id={String(run.id)} key={run.id} position={index}>
+          <IndexTable.Cell>
+            <Link url={`/app/syncs/${run.id}`} dataPrimaryLink removeUnderline>
+              <Text as="span" fontWeight="semibold">
+                #{run.id}
+              </Text>
+            </Link>
+          </IndexTable.Cell>
+          <IndexTable.Cell>
+            <RunStatusBadge status={run.status} />
+          </IndexTable.Cell>
+          <IndexTable.Cell>{run.kind === "full" ? "Full" : "Incremental"}</IndexTable.Cell>
+          <IndexTable.Cell>{capitalize(run.entity)}</IndexTable.Cell>
+          <IndexTable.Cell>{formatTime(run.startedAt)}</IndexTable.Cell>
+          <IndexTable.Cell>{formatDuration(run.durationSeconds)}</IndexTable.Cell>
+          <NumericCell>{formatCount(run.rowsWritten)}</NumericCell>
+          <NumericCell>{formatCount(run.rowsSkipped)}</NumericCell>
+          <NumericCell>{formatCount(run.rowsRepaired)}</NumericCell>
+          <IndexTable.Cell>
+            <Text as="span" tone="critical" truncate>
+              {run.errorMessage ?? ""}
+            </Text>
+          </IndexTable.Cell>
+        </IndexTable.Row>
+      ))}
+    </ListPage>
   );
 }
 

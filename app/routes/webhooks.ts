@@ -1,143 +1,24 @@
 /**
  * POST /webhooks: every topic Recur subscribes to, compliance topics included
- * (shopify.app.toml). Reads the body once, hashing it as it streams in, verifies the HMAC and
- * Shopify's headers (never a session: docs/decisions/012, 033), records the delivery and queues its
- * job in one statement, and answers at once; the worker does the work.
- *
- * 405 non-POST · 413 body over WEBHOOK_MAX_BYTES (10 MiB) · 401 bad HMAC (nothing recorded) · 400
- * missing headers, a body that is not JSON, or a shop that is not a myshopify.com domain · 503 the
- * intake is full, the database failed, or the delivery was not recorded within its latency budget
- * (Shopify retries; docs/decisions/034) · 200 recorded (or already).
+ * (shopify.app.toml), through Remix: `remix vite:dev` and the tests. `npm start` (server.ts) hands
+ * POST /webhooks to node:http's handler instead (app/lib/webhooks/node-handler.server.ts); both
+ * run the same receiveWebhook (app/lib/webhooks/receive.server.ts: what each status means).
  */
-import { isUtf8 } from "node:buffer";
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { WebhookValidationErrorReason } from "@shopify/shopify-api";
-import { webhookPool } from "../db.server.ts";
-import { env } from "../env.server.ts";
-import { priorityForDelivery } from "../lib/webhooks/fairness.server.ts";
-import { holdBodyBytes, recordDelivery } from "../lib/webhooks/intake.server.ts";
-import { declaredLength, readSignedBody } from "../lib/webhooks/request-body.server.ts";
-import { verifyWebhook } from "../lib/webhooks/verify.server.ts";
-import { logger } from "../logger.server.ts";
-
-const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
-
-const plain = (status: number, message: string, headers: Record<string, string> = {}) =>
-  new Response(message, {
-    status,
-    headers: { "Content-Type": "text/plain; charset=utf-8", ...headers },
-  });
-
-/** What an unverified request says about itself (headers the HMAC does not cover), for the log. */
-const claimed = (request: Request) => ({
-  shop: request.headers.get("X-Shopify-Shop-Domain"),
-  topic: request.headers.get("X-Shopify-Topic"),
-  deliveryId: request.headers.get("X-Shopify-Webhook-Id"),
-});
+import { receiveWebhook } from "../lib/webhooks/receive.server.ts";
 
 export async function loader() {
-  return plain(405, "Webhooks are delivered with POST");
+  return new Response("Webhooks are delivered with POST", {
+    status: 405,
+    headers: { "Content-Type": "text/plain; charset=utf-8" },
+  });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const arrivedAt = performance.now();
-  if (request.method !== "POST") return plain(405, "Webhooks are delivered with POST");
-
-  // The rest of a refused body is not read: the connection cannot carry another request.
-  const tooLarge = (size: number) => {
-    logger.warn(
-      { ...claimed(request), bytes: size, limit: env.WEBHOOK_MAX_BYTES },
-      "webhook body over the limit: 413",
-    );
-    return plain(413, `Webhook bodies are limited to ${env.WEBHOOK_MAX_BYTES} bytes`, {
-      Connection: "close",
-    });
-  };
-  const declared = declaredLength(request);
-  if (declared !== null && declared > env.WEBHOOK_MAX_BYTES) return tooLarge(declared);
-  const release = holdBodyBytes(declared ?? env.WEBHOOK_MAX_BYTES);
-  if (!release) {
-    logger.warn(
-      { ...claimed(request), bytes: declared, limit: env.WEBHOOK_INTAKE_MAX_BYTES },
-      "webhook intake full (bodies held): 503",
-    );
-    return plain(503, "The webhook intake is full; retry later", {
-      Connection: "close",
-      "Retry-After": "1",
-    });
-  }
-  try {
-    return await verifyAndRecord(request, arrivedAt, tooLarge);
-  } finally {
-    release();
-  }
-}
-
-async function verifyAndRecord(
-  request: Request,
-  arrivedAt: number,
-  tooLarge: (size: number) => Response,
-): Promise<Response> {
-  const body = await readSignedBody(request, env.WEBHOOK_MAX_BYTES, env.SHOPIFY_API_SECRET);
-  if (!body.ok) return tooLarge(body.size);
-
-  const webhook = verifyWebhook(request.headers, body);
-  if (!webhook.valid) {
-    return webhook.reason === WebhookValidationErrorReason.InvalidHmac
-      ? plain(401, "The webhook's HMAC does not match its body")
-      : plain(400, `Not a Shopify webhook (${webhook.reason})`);
-  }
-  // JSON is UTF-8 (RFC 8259); the parse is synchronous and its result dropped at once, so however
-  // many bodies are waiting, one parsed copy at most exists at a time.
-  let json = isUtf8(body.bytes);
-  if (json) {
-    try {
-      JSON.parse(body.bytes.toString("utf8"));
-    } catch {
-      json = false;
-    }
-  }
-  if (!json) return plain(400, "The webhook body is not JSON");
-  // Shopify names shops by their myshopify.com domain; anything else is not a delivery from it.
-  if (!SHOP_DOMAIN.test(webhook.domain)) {
-    return plain(400, "X-Shopify-Shop-Domain is not a myshopify.com domain");
-  }
-  const { topic } = webhook;
-  const triggeredAt = webhook.triggeredAt ? new Date(webhook.triggeredAt) : null;
-  const log = {
-    shop: webhook.domain,
-    topic,
-    deliveryId: webhook.webhookId,
-    bytes: body.bytes.length,
-  };
-  let result;
-  try {
-    result = await recordDelivery(
-      webhookPool,
-      {
-        webhookId: webhook.webhookId,
-        eventId: webhook.eventId,
-        topic,
-        shopDomain: webhook.domain,
-        apiVersion: webhook.apiVersion,
-        subscriptionName: webhook.name,
-        triggeredAt: triggeredAt && !Number.isNaN(triggeredAt.getTime()) ? triggeredAt : null,
-        body: body.bytes,
-        arrivedAt,
-      },
-      priorityForDelivery(webhook.domain),
-    );
-  } catch (error) {
-    logger.error({ ...log, err: error }, "webhook not recorded (database): 503");
-    return plain(503, "The webhook could not be recorded now; retry later", { "Retry-After": "1" });
-  }
-  const durationMs = Math.round(performance.now() - arrivedAt);
-  if (result.outcome === "overloaded") {
-    logger.warn({ ...log, reason: result.reason, durationMs }, "webhook intake overloaded: 503");
-    return plain(503, `The webhook intake is overloaded (${result.reason}); retry later`, {
-      "Retry-After": "1",
-    });
-  }
-  logger.info({ ...log, outcome: result.outcome, durationMs }, "webhook accepted");
-  return new Response(null, { status: 200 });
+  const answer = await receiveWebhook({
+    method: request.method,
+    headers: request.headers,
+    body: request.body as AsyncIterable<Uint8Array> | null,
+  });
+  return new Response(answer.text, { status: answer.status, headers: answer.headers });
 }

@@ -6,7 +6,7 @@ import { pool } from "../../app/db.server.ts";
 import { env } from "../../app/env.server.ts";
 import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import { requestSync } from "../../app/lib/sync/request.server.ts";
-import * as overview from "../../app/routes/app._index.tsx";
+import * as overview from "../../app/routes/app._index/route.tsx";
 import * as delivery from "../../app/routes/app.deliveries.$id.tsx";
 import * as deliveries from "../../app/routes/app.deliveries._index.tsx";
 import * as webhooks from "../../app/routes/webhooks.ts";

@@ -5,7 +5,7 @@
 // session stored as the token exchange stores it, no afterAuth.
 import { Session } from "@shopify/shopify-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as overview from "../../app/routes/app._index.tsx";
+import * as overview from "../../app/routes/app._index/route.tsx";
 import * as webhooks from "../../app/routes/webhooks.ts";
 import { sessionStorage } from "../../app/shopify.server.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";

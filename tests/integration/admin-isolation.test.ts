@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { requestSync } from "../../app/lib/sync/request.server.ts";
-import * as overview from "../../app/routes/app._index.tsx";
+import * as overview from "../../app/routes/app._index/route.tsx";
 import * as customer from "../../app/routes/app.customers.$id.tsx";
 import * as customers from "../../app/routes/app.customers._index.tsx";
 import * as delivery from "../../app/routes/app.deliveries.$id.tsx";

@@ -259,6 +259,30 @@ describe("splitting a result into lines", () => {
     ]);
   });
 
+  it("gives a chunk's lines in batches of at most N, and pulls the next chunk only after the last", async () => {
+    const events: string[] = [];
+    async function* body() {
+      events.push("pull 1");
+      yield Buffer.from(Array.from({ length: 10 }, (_, i) => `{"n":${i}}\n`).join(""));
+      events.push("pull 2");
+      yield Buffer.from('{"n":10}\n');
+    }
+    const numbers: number[] = [];
+    for await (const batch of boundedLines(body(), 100, 4)) {
+      events.push(`batch of ${batch.length}`);
+      numbers.push(...batch.map((line) => line.number));
+    }
+    expect(events).toEqual([
+      "pull 1",
+      "batch of 4",
+      "batch of 4",
+      "batch of 2",
+      "pull 2",
+      "batch of 1",
+    ]);
+    expect(numbers).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
   it("decodes a UTF-8 character split between chunks", async () => {
     const bytes = Buffer.from('{"t":"é"}\n');
     const out: BulkLine[] = [];

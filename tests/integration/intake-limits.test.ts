@@ -12,6 +12,7 @@ import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as DbModule from "../../app/db.server.ts";
+import type * as AdmissionModule from "../../app/lib/webhooks/admission.server.ts";
 import type * as IntakeModule from "../../app/lib/webhooks/intake.server.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
 import { installShop, query } from "../support/db.ts";
@@ -24,6 +25,7 @@ const MiB = 1024 * 1024;
 
 let app: AppServer;
 let intake: typeof IntakeModule;
+let admission: typeof AdmissionModule;
 let db: typeof DbModule;
 const logLines: Record<string, unknown>[] = [];
 
@@ -33,6 +35,7 @@ beforeAll(async () => {
     import("../../app/logger.server.ts"),
   ]);
   intake = await import("../../app/lib/webhooks/intake.server.ts");
+  admission = await import("../../app/lib/webhooks/admission.server.ts");
   db = await import("../../app/db.server.ts");
   // The web log's lines, read where pino writes them (its destination stream), not printed.
   const stream = (logging.logger as unknown as Record<symbol, { write(line: string): void }>)[
@@ -121,7 +124,7 @@ describe("overload", () => {
 
   it("answers 503 at once while the process holds its budget of bodies, and 200 once it does not", async () => {
     // Other bodies in flight, as many bytes as the default budget (256 MiB) allows.
-    const release = intake.holdBodyBytes(256 * MiB)!;
+    const release = admission.holdBodyBytes(256 * MiB)!;
     const webhookId = randomUUID();
     const refused = await post(small(webhookId));
     expect(refused).toEqual({ status: 503, text: "The webhook intake is full; retry later" });

@@ -21,6 +21,7 @@ const ONLY_IN_MIGRATIONS = [
   `index CREATE INDEX customers_redacted_idx ON public.customers USING btree (shop_id) WHERE (redacted_at IS NOT NULL)`,
   `index CREATE INDEX orders_redacted_idx ON public.orders USING btree (shop_id) WHERE (redacted_at IS NOT NULL)`,
   `index CREATE INDEX webhook_deliveries_retention_idx ON public.webhook_deliveries USING btree (COALESCE(processed_at, received_at)) WHERE ((personal_data_removed_at IS NULL) AND (status <> ALL (ARRAY['received'::delivery_status, 'processing'::delivery_status, 'dead_letter'::delivery_status])))`,
+  `index CREATE INDEX customers_admin_search_text_idx ON public.customers USING gin ((((((COALESCE(first_name, ''::text) || ' '::text) || COALESCE(last_name, ''::text)) || ' '::text) || COALESCE(email, ''::text))) gin_trgm_ops)`,
 ];
 
 const scratch: string[] = [];

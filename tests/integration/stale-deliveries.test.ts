@@ -4,7 +4,7 @@
 // real worker tasks (graphile-worker, run until the queue is empty); the overview's webhook card
 // counts the skipped ones and the deliveries list filters by them.
 import { beforeAll, describe, expect, it } from "vitest";
-import * as overview from "../../app/routes/app._index.tsx";
+import * as overview from "../../app/routes/app._index/route.tsx";
 import * as deliveriesPage from "../../app/routes/app.deliveries._index.tsx";
 import { query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";

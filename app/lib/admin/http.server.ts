@@ -4,6 +4,7 @@
  */
 import { json } from "@remix-run/node";
 import type { z } from "zod";
+import { describeIssues } from "../zod-issues.ts";
 import type { ActionResult } from "./action-result.ts";
 
 export type { ActionResult };
@@ -11,15 +12,6 @@ export type { ActionResult };
 /** The body a loader throws for its error boundary. */
 export interface ErrorBody {
   message: string;
-}
-
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) =>
-      issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message,
-    )
-    .join("; ");
 }
 
 /** A thrown 404: the page shows the message in an error banner. */

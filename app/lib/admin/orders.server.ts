@@ -12,6 +12,8 @@ import {
   type Page,
 } from "./keyset.server.ts";
 import { containsPattern, parseSearchText, searchedPage } from "./search.server.ts";
+import { liveRow } from "../store/records.ts";
+import { searchText } from "./customers.server.ts";
 
 /** Customers whose name matches a word, at most; their orders join the results. */
 const NAME_MATCHES = 500;
@@ -62,7 +64,12 @@ export async function listOrders(
     OR ${alias}.customer_shopify_id = ANY(ARRAY(
       SELECT n.shopify_id FROM customers n
       WHERE n.shop_id = $1 AND ${patterns
-        .map((p) => `(n.first_name ILIKE ${p} OR n.last_name ILIKE ${p})`)
+        // The customer's indexed search text finds the candidates; the name check keeps the
+        // ones whose name (not email) holds the word.
+        .map(
+          (p) =>
+            `${searchText("n")} ILIKE ${p} AND (n.first_name ILIKE ${p} OR n.last_name ILIKE ${p})`,
+        )
         .join(" AND ")}
       LIMIT ${NAME_MATCHES})))`;
   // See search.server.ts.
@@ -75,17 +82,12 @@ export async function listOrders(
           o.customer_shopify_id::text AS "customerId",
           (SELECT nullif(concat_ws(' ', c.first_name, c.last_name), '') FROM customers c
             WHERE c.shop_id = o.shop_id AND c.shopify_id = o.customer_shopify_id
-              AND c.deleted_at IS NULL AND c.shopify_updated_at IS NOT NULL) AS "customerName",
+              AND ${liveRow("c")}) AS "customerName",
           o.shopify_created_at AS "createdAt", o.financial_status AS "financialStatus",
           o.fulfillment_status AS "fulfillmentStatus", o.total_price::text AS "totalPrice",
           o.currency_code AS "currencyCode", o.cancelled_at AS "cancelledAt", o.test
           FROM ${source.from} o`,
-        where: [
-          "o.shop_id = $1",
-          "o.deleted_at IS NULL",
-          "o.shopify_updated_at IS NOT NULL",
-          ...source.where,
-        ],
+        where: ["o.shop_id = $1", liveRow("o"), ...source.where],
         params,
         ...ORDER_SORTS[input.sort],
         id: "o.shopify_id",
@@ -94,7 +96,7 @@ export async function listOrders(
         page: input,
       }),
     search: patterns && {
-      live: ["m.shop_id = $1", "m.deleted_at IS NULL", "m.shopify_updated_at IS NOT NULL"],
+      live: ["m.shop_id = $1", liveRow("m")],
       search: [matching("m", patterns)],
       walk: [matching("o", patterns)],
       params,

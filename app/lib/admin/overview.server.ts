@@ -1,12 +1,53 @@
 /**
- * The overview's read model: per entity, what Recur holds and its last completed sync; the runs in
- * progress; webhook health over the last 24 hours; the shop's queue depth; what needs the
- * merchant; and the two charts' series. Every statement names the shop.
+ * The overview's read model: per entity, what Recur holds against what the store holds and its last
+ * completed sync; the sync in progress (progress.server.ts, which the overview also polls); webhook
+ * health over the last 24 hours; the shop's queue depth; what needs the merchant; and the two
+ * charts' series. Every statement names the shop.
  */
 import type { Queryable } from "../../db.server.ts";
 import type { SyncEntity } from "../sync/bulk-queries.ts";
 import { SYNC_ENTITIES } from "../sync/request.server.ts";
 import type { SyncKind } from "../sync/runs.server.ts";
+import { canReadAllOrders, type AdminContext } from "./context.server.ts";
+import { readStoreCounts, readSyncActivity } from "./progress.server.ts";
+import { liveRow } from "../store/records.ts";
+
+/** Everything the overview shows, read at once. */
+export async function readOverview(
+  db: Queryable,
+  { shop, admin, session }: Pick<AdminContext, "shop" | "admin" | "session">,
+) {
+  const storeCounts = readStoreCounts(admin);
+  const [activity, entities, health, queue, perDay, throughput, counts] = await Promise.all([
+    readSyncActivity(db, admin, shop.id, storeCounts),
+    entityStatuses(db, shop.id),
+    webhookHealth(db, shop.domain),
+    deliveryQueue(db, shop.domain),
+    ordersPerDay(db, shop.id),
+    syncThroughput(db, shop.id),
+    storeCounts,
+  ]);
+  return {
+    ...activity,
+    shop: shop.domain,
+    entities,
+    /** The store's own counts (Shopify's), or null when Shopify could not answer now. */
+    store: counts
+      ? {
+          customers: counts.customersCount.count,
+          orders: counts.ordersCount.count,
+          exact:
+            counts.customersCount.precision === "EXACT" && counts.ordersCount.precision === "EXACT",
+        }
+      : null,
+    health,
+    queue,
+    canReadAllOrders: canReadAllOrders(session.scope),
+    charts: { ordersPerDay: perDay, throughput },
+  };
+}
+
+export type Overview = Awaited<ReturnType<typeof readOverview>>;
 
 export interface CompletedRun {
   id: number;
@@ -24,18 +65,6 @@ export interface FinishedRun {
   status: "completed" | "failed" | "canceled";
   errorMessage: string | null;
   finishedAt: Date | null;
-}
-
-export interface RunningRun {
-  id: number;
-  entity: SyncEntity;
-  kind: SyncKind;
-  startedAt: Date;
-  bulkOperationId: string | null;
-  bulkStatus: string | null;
-  objectCount: string;
-  searchQuery: string | null;
-  ingestQueuedAt: Date | null;
 }
 
 export interface EntityStatus {
@@ -66,10 +95,8 @@ export async function entityStatuses(db: Queryable, shopId: number): Promise<Ent
   );
   const { rows: counts } = await db.query<{ customers: number; orders: number }>(
     `SELECT
-       (SELECT count(*)::int FROM customers
-         WHERE shop_id = $1 AND deleted_at IS NULL AND shopify_updated_at IS NOT NULL) AS customers,
-       (SELECT count(*)::int FROM orders
-         WHERE shop_id = $1 AND deleted_at IS NULL AND shopify_updated_at IS NOT NULL) AS orders`,
+       (SELECT count(*)::int FROM customers WHERE shop_id = $1 AND ${liveRow()}) AS customers,
+       (SELECT count(*)::int FROM orders WHERE shop_id = $1 AND ${liveRow()}) AS orders`,
     [shopId],
   );
   return SYNC_ENTITIES.map((entity) => {
@@ -86,38 +113,6 @@ export async function entityStatuses(db: Queryable, shopId: number): Promise<Ent
 
 function withoutEntity<T extends { entity: SyncEntity }>({ entity: _entity, ...rest }: T) {
   return rest;
-}
-
-export async function runningRuns(db: Queryable, shopId: number): Promise<RunningRun[]> {
-  const { rows } = await db.query<RunningRun>(
-    `SELECT id, entity::text AS entity, kind::text AS kind, started_at AS "startedAt",
-       bulk_operation_id AS "bulkOperationId", bulk_status AS "bulkStatus",
-       object_count::text AS "objectCount", search_query AS "searchQuery",
-       ingest_queued_at AS "ingestQueuedAt"
-     FROM sync_runs WHERE shop_id = $1 AND status = 'running' ORDER BY entity`,
-    [shopId],
-  );
-  return rows;
-}
-
-/**
- * Sync jobs of the shop in graphile-worker's queue: sync starts asked for (job key
- * sync-start:{shop}:{entity}) and the polls and ingests of its running runs.
- */
-export async function queuedSyncJobs(
-  db: Queryable,
-  shopId: number,
-  running: Pick<RunningRun, "id">[],
-): Promise<{ starts: number; total: number }> {
-  const startKeys = SYNC_ENTITIES.map((entity) => `sync-start:${shopId}:${entity}`);
-  const runKeys = running.flatMap((run) => [`sync-poll:${run.id}`, `sync-ingest:${run.id}`]);
-  const { rows } = await db.query<{ starts: number; total: number }>(
-    `SELECT count(*) FILTER (WHERE key = ANY($1::text[]))::int AS starts, count(*)::int AS total
-     FROM graphile_worker.jobs
-     WHERE key = ANY($1::text[] || $2::text[]) AND attempts < max_attempts`,
-    [startKeys, runKeys],
-  );
-  return rows[0] ?? { starts: 0, total: 0 };
 }
 
 export interface WebhookHealth {
@@ -186,7 +181,7 @@ export async function ordersPerDay(db: Queryable, shopId: number): Promise<DayCo
        FROM orders
        WHERE shop_id = $1
          AND shopify_created_at >= ((now() AT TIME ZONE 'UTC')::date - 89) AT TIME ZONE 'UTC'
-         AND deleted_at IS NULL AND shopify_updated_at IS NOT NULL
+         AND ${liveRow()}
        GROUP BY 1)
      SELECT to_char(days.day, 'YYYY-MM-DD') AS day, coalesce(counts.orders, 0) AS orders
      FROM days LEFT JOIN counts USING (day) ORDER BY days.day`,

@@ -1,11 +1,15 @@
 /**
- * How far a running sync has come, against what the store holds: Shopify's count of the objects the
- * run reads (STORE_COUNTS for a full run, the run's own search for an incremental one) and the bulk
- * operation's count of the objects it exported so far. Read live through the merchant's session.
+ * The sync in progress, as the overview shows it and polls it: the shop's running runs, its sync
+ * jobs still queued, whether a sync is active, and how far each running run has come against what
+ * the store holds: Shopify's count of the objects the run reads (STORE_COUNTS for a full run, the
+ * run's own search for an incremental one) and the bulk operation's count of the objects it
+ * exported so far, read live through the merchant's session. Every statement names the shop.
  */
+import type { Queryable } from "../../db.server.ts";
 import { logger } from "../../logger.server.ts";
 import { STORE_COUNTS, type StoreCounts } from "../shopify/operations.ts";
 import type { SyncEntity } from "../sync/bulk-queries.ts";
+import { SYNC_ENTITIES } from "../sync/request.server.ts";
 import type { SyncKind } from "../sync/runs.server.ts";
 import type { AdminContext } from "./context.server.ts";
 import {
@@ -15,9 +19,91 @@ import {
   type BulkProgress,
   type MatchingCount,
 } from "./operations.ts";
-import type { RunningRun } from "./overview.server.ts";
 
 type Admin = AdminContext["admin"];
+
+export interface RunningRun {
+  id: number;
+  entity: SyncEntity;
+  kind: SyncKind;
+  startedAt: Date;
+  bulkOperationId: string | null;
+  bulkStatus: string | null;
+  objectCount: string;
+  searchQuery: string | null;
+  ingestQueuedAt: Date | null;
+}
+
+export async function runningRuns(db: Queryable, shopId: number): Promise<RunningRun[]> {
+  const { rows } = await db.query<RunningRun>(
+    `SELECT id, entity::text AS entity, kind::text AS kind, started_at AS "startedAt",
+       bulk_operation_id AS "bulkOperationId", bulk_status AS "bulkStatus",
+       object_count::text AS "objectCount", search_query AS "searchQuery",
+       ingest_queued_at AS "ingestQueuedAt"
+     FROM sync_runs WHERE shop_id = $1 AND status = 'running' ORDER BY entity`,
+    [shopId],
+  );
+  return rows;
+}
+
+/**
+ * Sync jobs of the shop in graphile-worker's queue: sync starts asked for (job key
+ * sync-start:{shop}:{entity}) and the polls and ingests of its running runs.
+ */
+export async function queuedSyncJobs(
+  db: Queryable,
+  shopId: number,
+  running: Pick<RunningRun, "id">[],
+): Promise<{ starts: number; total: number }> {
+  const startKeys = SYNC_ENTITIES.map((entity) => `sync-start:${shopId}:${entity}`);
+  const runKeys = running.flatMap((run) => [`sync-poll:${run.id}`, `sync-ingest:${run.id}`]);
+  const { rows } = await db.query<{ starts: number; total: number }>(
+    `SELECT count(*) FILTER (WHERE key = ANY($1::text[]))::int AS starts, count(*)::int AS total
+     FROM graphile_worker.jobs
+     WHERE key = ANY($1::text[] || $2::text[]) AND attempts < max_attempts`,
+    [startKeys, runKeys],
+  );
+  return rows[0] ?? { starts: 0, total: 0 };
+}
+
+/** What the overview shows of the sync in progress, and polls while a sync is active. */
+export interface SyncActivity {
+  /** When this was read: the overview shows the newer of its own data and its last poll. */
+  asOf: string;
+  progress: RunProgress[];
+  /** The shop's sync jobs in the queue (starts, polls, ingests). */
+  syncJobs: number;
+  /** Runs running, or starts still queued: the overview keeps polling while this holds. */
+  active: boolean;
+}
+
+/**
+ * The sync in progress. A full run's progress is measured against the store's counts: pass them
+ * when they are read anyway (the overview shows them), or they are read here only when a full run
+ * is exporting.
+ */
+export async function readSyncActivity(
+  db: Queryable,
+  admin: Admin,
+  shopId: number,
+  storeCounts?: Promise<StoreCounts | null>,
+): Promise<SyncActivity> {
+  const asOf = new Date().toISOString();
+  const running = await runningRuns(db, shopId);
+  const exportingFull = running.some(
+    (run) => run.kind === "full" && run.bulkOperationId && !run.ingestQueuedAt,
+  );
+  const [counts, jobs] = await Promise.all([
+    storeCounts ?? (exportingFull ? readStoreCounts(admin) : Promise.resolve(null)),
+    queuedSyncJobs(db, shopId, running),
+  ]);
+  return {
+    asOf,
+    progress: await runProgress(admin, running, counts),
+    syncJobs: jobs.total,
+    active: running.length > 0 || jobs.starts > 0,
+  };
+}
 
 /** Runs a query and returns its data; nothing when Shopify cannot answer now (the page says so). */
 async function query<T>(

@@ -62,8 +62,11 @@ async function matchesLookFew(
     ),
   ]);
   // Finding m matches costs about m rows; walking costs about page × all ÷ m rows: they break even
-  // near m = sqrt(page × all).
-  return matching * matching < query.pageSize * Math.max(all, 1);
+  // near m = sqrt(page × all). The estimate of several words may be off by any factor either way,
+  // and the two mistakes do not cost alike: a walk that should not have been costs at most its
+  // budget, finding matches first that should not have been costs every match. So matches are
+  // found first only when they look few by a margin (a quarter of the break-even).
+  return 16 * matching * matching < query.pageSize * Math.max(all, 1);
 }
 
 /** How long a search may walk the sort's index before it is answered from its matches instead. */

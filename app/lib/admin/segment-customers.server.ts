@@ -7,7 +7,7 @@
 import type { z } from "zod";
 import type { Queryable } from "../../db.server.ts";
 import { SEGMENTS, type Segment } from "../rfm/rule-set.ts";
-import { CUSTOMER_SORTS, liveAs, wordsMatch } from "./customers.server.ts";
+import { CUSTOMER_SORTS, wordsMatch } from "./customers.server.ts";
 import {
   keysetPage,
   PAGE_SIZE,
@@ -16,6 +16,7 @@ import {
   type Page,
 } from "./keyset.server.ts";
 import { containsPattern, parseSearchText, searchedPage } from "./search.server.ts";
+import { liveRow } from "../store/records.ts";
 
 export const SEGMENT_CUSTOMER_SORTS = {
   ...CUSTOMER_SORTS,
@@ -84,7 +85,7 @@ export async function listSegmentCustomers(
           "c.shop_id = $1",
           "s.shop_id = $1",
           `s.segment = '${segment}'`,
-          liveAs("c"),
+          liveRow("c"),
           ...source.where,
         ],
         params,
@@ -97,7 +98,7 @@ export async function listSegmentCustomers(
         page: input,
       }),
     search: patterns && {
-      live: ["m.shop_id = $1", liveAs("m"), inSegment("m")],
+      live: ["m.shop_id = $1", liveRow("m"), inSegment("m")],
       search: wordsMatch("m", patterns),
       walk: wordsMatch("c", patterns),
       params,

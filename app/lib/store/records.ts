@@ -118,7 +118,8 @@ const DECIMAL_ID = /^[1-9]\d{0,19}$/;
 
 /** Whether `text` is a Shopify id as Recur writes it: canonical decimal, 1 to 2^64 - 1. */
 export function isShopifyId(text: string): boolean {
-  return DECIMAL_ID.test(text) && BigInt(text) <= MAX_SHOPIFY_ID;
+  // Up to 19 digits is always below 2^64 - 1 (20 digits): only a 20-digit id needs the BigInt.
+  return DECIMAL_ID.test(text) && (text.length < 20 || BigInt(text) <= MAX_SHOPIFY_ID);
 }
 
 /**
@@ -158,4 +159,16 @@ export function quotableId(value: unknown): string {
 export function normalizeTags(tags: string[] | string): string[] {
   const list = typeof tags === "string" ? tags.split(",") : tags;
   return [...new Set(list.map((tag) => tag.trim()).filter(Boolean))].sort();
+}
+
+/**
+ * The "live row" condition, as SQL: a customer or order row Recur holds for a resource Shopify still
+ * has (not deleted: a tombstone keeps `deleted_at`) and has described to Recur (a
+ * `shopify_updated_at`: a tag or purchasing summary webhook, or a redaction, can make a placeholder
+ * row before the resource itself arrives). What the admin lists, counts and compares with Shopify's
+ * counts. `alias` is the row's table alias in the statement, if it has one.
+ */
+export function liveRow(alias?: string): string {
+  const column = (name: string) => (alias ? `${alias}.${name}` : name);
+  return `${column("deleted_at")} IS NULL AND ${column("shopify_updated_at")} IS NOT NULL`;
 }

@@ -19,12 +19,15 @@ const CARRIAGE_RETURN = 0x0d;
 
 /**
  * Lines of a byte stream, numbered from 1 (blank lines are numbered too, as an editor would), in
- * batches: the lines that end in one chunk (one promise per chunk, not per line). Holds at most
- * one chunk, its lines, and `maxLineBytes` of the line that continues into the next chunk.
+ * batches of at most `maxBatchLines` lines that end in one chunk (one promise per batch, not per
+ * line). Holds at most the chunk being split, one batch of lines, and `maxLineBytes` of the line
+ * that continues into the next chunk. The next chunk is pulled only when the consumer asks for the
+ * next batch after the last of this chunk's.
  */
 export async function* boundedLines(
   body: AsyncIterable<Uint8Array>,
   maxLineBytes: number,
+  maxBatchLines = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<BulkLine[]> {
   let parts: Buffer[] = [];
   let held = 0;
@@ -66,9 +69,13 @@ export async function* boundedLines(
     const buffer = Buffer.isBuffer(chunk)
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const batch: BulkLine[] = [];
+    let batch: BulkLine[] = [];
     let start = 0;
     for (;;) {
+      if (batch.length >= maxBatchLines) {
+        yield batch;
+        batch = [];
+      }
       const end = buffer.indexOf(NEWLINE, start);
       if (end === -1) break;
       if (held === 0 && dropped === 0) {

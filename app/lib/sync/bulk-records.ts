@@ -12,6 +12,7 @@ import {
   type OrderRecord,
 } from "../store/records.ts";
 import { sentEnum } from "../store/shopify-enums.server.ts";
+import { decimal, nullableString, timestamp } from "../zod-fields.ts";
 
 const gidOf = (type: string) =>
   z.string().transform((value, ctx) => {
@@ -21,12 +22,6 @@ const gidOf = (type: string) =>
     return z.NEVER;
   });
 
-const timestamp = z.iso.datetime({ offset: true });
-const nullableString = z
-  .string()
-  .nullish()
-  .transform((value) => value ?? null);
-const decimal = z.string().regex(/^-?\d+(\.\d+)?$/);
 const money = z.object({ amount: decimal, currencyCode: z.string() });
 const moneyBag = z.object({ shopMoney: money });
 const count = z

@@ -1,37 +1,54 @@
 /**
- * Ingests a bulk operation's JSONL result without holding it in memory:
+ * Ingests a bulk operation's JSONL result in a fixed window, whatever the file's size
+ * (docs/decisions/011, 035, 050):
  *
- * 1. stage: stream the file line by line, parse each line into a record, and COPY the records into
- *    temporary staging tables on this job's connection. Line items may come before, after or far
- *    from their order (groupObjects: false promises no order at all), so nothing is written yet;
+ * 1. stage: pull the body one chunk at a time, split it into lines (at most `linesPerBatch` at
+ *    once), check each line into a staging row, and COPY the rows into temporary staging tables on
+ *    this job's connection through two fixed buffers per table, one COPY at a time. A full buffer
+ *    waits for PostgreSQL, and the body is not read meanwhile: PostgreSQL's pace is the download's.
+ *    Line items may come before, after or far from their order (groupObjects: false promises no
+ *    order at all), so their order is found in PostgreSQL, never in a map in Node;
  * 2. apply: in chunks, run the guarded upsert (the same one webhooks use) from the staging tables.
  *    An order and its line items are written in one transaction; a chunk skips rows whose stored
  *    version is as new or newer, so a webhook newer than the snapshot is never overwritten.
  *
  * A retried ingest starts over and converges: rows it already wrote are then skipped as equal.
- * Lines that cannot be read are counted and described, never written half.
+ * Lines that cannot be read are counted and described, never written half. The window's bounds
+ * are measured as the ingest runs (`IngestCounts.window`).
  */
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
-import type { z } from "zod";
-import { withTransaction } from "../../db.server.ts";
-import {
-  CUSTOMER_TRAVELLING,
-  LINE_ITEM_TRAVELLING,
-  ORDER_TRAVELLING,
-  upsertStagedCustomers,
-  upsertStagedOrders,
-  type Column,
-} from "../store/guarded-upsert.server.ts";
 import { parseGid, quotableId } from "../store/records.ts";
+import { applyChunk, orphanLineItems, tombstoneAbsent } from "./apply.server.ts";
+import { boundedLines, unstorableText } from "./bulk-lines.ts";
+import type { SyncEntity } from "./bulk-queries.ts";
+import {
+  COPY_BUFFER_BYTES,
+  copyRow,
+  CopyQueue,
+  EXPECTED,
+  STAGED,
+  StagingBatches,
+  stagers,
+  stagingDdl,
+  type Kind,
+} from "./staging.server.ts";
 
 /** A GID whose number is out of range quotes safely: it holds nothing but a type and digits. */
 const GID_SHAPED = /^gid:\/\/shopify\/[A-Za-z]{1,40}\/\d{1,40}$/;
-import { boundedLines, unstorableText, valueChecker } from "./bulk-lines.ts";
-import type { SyncEntity } from "./bulk-queries.ts";
-import { customerLine, lineItemLine, orderLine } from "./bulk-records.ts";
+
+/**
+ * What the ingest held at most, measured as it ran. Each is bounded by construction
+ * (`windowBounds`), not by the size of the file.
+ */
+export interface IngestWindow {
+  /** Lines read from the body and not yet staged. */
+  maxLinesHeld: number;
+  /** Bytes of staging rows not yet confirmed by PostgreSQL (the COPY buffers' contents). */
+  maxCopyBytesHeld: number;
+  /** Ids one apply transaction returned to Node. */
+  maxAppliedIdsHeld: number;
+}
 
 export interface IngestCounts {
   /** Lines read from the file. */
@@ -46,6 +63,7 @@ export interface IngestCounts {
   /** Milliseconds spent reading and staging the file, and applying the staged rows. */
   stageMs: number;
   applyMs: number;
+  window: IngestWindow;
 }
 
 export interface IngestOptions {
@@ -65,136 +83,29 @@ export interface IngestOptions {
   applyBatch?: number;
   /** A longer line is a rejected line (its content is never held). Default 1 MiB. */
   maxLineBytes?: number;
+  /** Lines split from the body before they are staged. */
+  linesPerBatch?: number;
+  /** Size of each of a staging table's two COPY buffers. */
+  copyBufferBytes?: number;
 }
 
 /** Bulk lines are one object each (a line item is its own line): 1 MiB is far beyond any. */
 export const MAX_LINE_BYTES = 1024 * 1024;
-
-const STAGED = {
-  customers: "recur_staged_customers",
-  orders: "recur_staged_orders",
-  lineItems: "recur_staged_line_items",
-} as const;
-
-type Kind = keyof typeof STAGED;
-type CopyValue = string | number | boolean | null;
-
-/** How one kind of line is checked and laid out in its staging table. */
-interface Stager {
-  kind: Kind;
-  /** The staging table's columns after `seq` and `line`. */
-  columns: [name: string, type: string][];
-  /** The line's values in that order, or why it cannot be read. */
-  read(json: unknown): { values: CopyValue[] } | { reason: string };
-}
-
-function stager<R>(kind: Kind, schema: z.ZodType<R>, columns: Column<R>[]): Stager {
-  const outOfRange = valueChecker(columns);
-  return {
-    kind,
-    columns: columns.map((c) => [c.name, c.type]),
-    read(json) {
-      const parsed = schema.safeParse(json);
-      if (!parsed.success) return { reason: describe(parsed.error) };
-      // Bulk lines carry every field: a value not sent is staged as NULL.
-      const values = columns.map((c) => c.value(parsed.data) ?? null);
-      const reason = outOfRange(values);
-      return reason ? { reason } : { values };
-    },
-  };
-}
-
-/** Which stager reads a line, by the type in the line's GID. */
-function stagers(snapshotAt: string): Record<string, Stager> {
-  return {
-    Customer: stager("customers", customerLine(snapshotAt), CUSTOMER_TRAVELLING),
-    Order: stager("orders", orderLine, ORDER_TRAVELLING as Column<z.output<typeof orderLine>>[]),
-    LineItem: stager("lineItems", lineItemLine, LINE_ITEM_TRAVELLING),
-  };
-}
-
-const EXPECTED: Record<SyncEntity, Kind[]> = {
-  customers: ["customers"],
-  orders: ["orders", "lineItems"],
-};
-
-function stagingDdl(stager: Stager): string {
-  const table = STAGED[stager.kind];
-  return `DROP TABLE IF EXISTS ${table};
-    CREATE TEMP TABLE ${table} (seq integer NOT NULL, line integer NOT NULL, ${stager.columns
-      .map(([name, type]) => `${name} ${type}`)
-      .join(", ")})`;
-}
-
-/** One value in PostgreSQL's COPY text format. */
-function copyValue(value: CopyValue): string {
-  if (value === null) return "\\N";
-  if (typeof value !== "string") return String(value);
-  return value.replace(/[\\\n\r\t]/g, (char) =>
-    char === "\\" ? "\\\\" : char === "\n" ? "\\n" : char === "\r" ? "\\r" : "\\t",
-  );
-}
-
-/** One staging row in COPY text format. */
-function copyRow(seq: number, line: number, values: CopyValue[]): string {
-  let row = `${seq}\t${line}`;
-  for (const value of values) row += `\t${copyValue(value)}`;
-  return `${row}\n`;
-}
-
-const BATCH_BYTES = 4 * 1024 * 1024;
+export const LINES_PER_BATCH = 512;
+export const APPLY_BATCH = 5000;
 
 /**
- * Collects COPY rows of one staging table in two reusable buffers: one fills while the other is
- * being copied. Row strings die young (they are copied into the buffer at once), so memory stays
- * flat however large the file. COPYs on the connection are one at a time, in the order flushed.
+ * The window's bounds for these options: what `IngestCounts.window` can never exceed. A staging
+ * row longer than a COPY buffer is a rejected line, so two buffers per staging table bound what
+ * waits for PostgreSQL.
  */
-class StagingBatches {
-  private readonly buffers = [Buffer.allocUnsafe(BATCH_BYTES), Buffer.allocUnsafe(BATCH_BYTES)];
-  private current = 0;
-  private used = 0;
-  private readonly client: pg.PoolClient;
-  private readonly table: string;
-  private readonly queue: { last: Promise<void> };
-
-  constructor(client: pg.PoolClient, table: string, queue: { last: Promise<void> }) {
-    this.client = client;
-    this.table = table;
-    this.queue = queue;
-  }
-
-  async add(row: string): Promise<void> {
-    const bytes = Buffer.byteLength(row);
-    if (this.used + bytes > BATCH_BYTES) await this.flush();
-    if (bytes > BATCH_BYTES) {
-      await this.copy(Buffer.from(row)); // A single line larger than a batch: its own COPY.
-      return;
-    }
-    this.used += this.buffers[this.current]!.write(row, this.used);
-  }
-
-  async flush(): Promise<void> {
-    if (this.used === 0) return;
-    const chunk = this.buffers[this.current]!.subarray(0, this.used);
-    this.current = 1 - this.current;
-    this.used = 0;
-    await this.copy(chunk);
-  }
-
-  /** Waits for the COPY in flight (which frees this table's other buffer), then starts this one. */
-  private async copy(chunk: Buffer): Promise<void> {
-    await this.queue.last;
-    const stream = this.client.query(copyFrom(`COPY ${this.table} FROM STDIN`));
-    this.queue.last = pipeline(Readable.from([chunk]), stream);
-    this.queue.last.catch(() => {}); // Rethrown where it is awaited: the next copy, or the end.
-  }
-}
-
-function describe(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.join(".") || "line"}: ${issue.message}`)
-    .join("; ");
+export function windowBounds(options: IngestOptions): IngestWindow {
+  return {
+    maxLinesHeld: options.linesPerBatch ?? LINES_PER_BATCH,
+    maxCopyBytesHeld:
+      2 * (options.copyBufferBytes ?? COPY_BUFFER_BYTES) * EXPECTED[options.entity].length,
+    maxAppliedIdsHeld: options.applyBatch ?? APPLY_BATCH,
+  };
 }
 
 export async function ingestBulkResult(
@@ -211,12 +122,64 @@ export async function ingestBulkResult(
     deleted: 0,
     stageMs: 0,
     applyMs: 0,
+    window: { maxLinesHeld: 0, maxCopyBytesHeld: 0, maxAppliedIdsHeld: 0 },
   };
   const started = performance.now();
   const reject = (line: number, reason: string) => {
     counts.rejected += 1;
     if (counts.rejections.length < 5) counts.rejections.push(`line ${line}: ${reason}`);
   };
+
+  const staged = await stageLines(client, body, options, counts, reject);
+  counts.stageMs = Math.round(performance.now() - started);
+
+  // 2. Apply.
+  const applyBatch = options.applyBatch ?? APPLY_BATCH;
+  const table = options.entity === "customers" ? STAGED.customers : STAGED.orders;
+  await client.query(`CREATE INDEX ON ${table} (seq); ANALYZE ${table}`);
+  if (options.entity === "orders") {
+    // Line items whose order is not in the file cannot be placed: counted, a few described.
+    const orphans = await orphanLineItems(client);
+    for (const row of orphans.examples) {
+      reject(row.line, `LineItem ${row.id} names an order not in the file (${row.orderId})`);
+    }
+    counts.rejected += orphans.count - orphans.examples.length;
+  }
+  const rowsStaged = staged[options.entity];
+  for (let fromSeq = 0; fromSeq < rowsStaged; fromSeq += applyBatch) {
+    const toSeq = Math.min(fromSeq + applyBatch, rowsStaged);
+    const written = await applyChunk(client, options.shopId, options.entity, { fromSeq, toSeq });
+    counts.window.maxAppliedIdsHeld = Math.max(counts.window.maxAppliedIdsHeld, written.length);
+    counts.written += written.length;
+    counts.skipped += toSeq - fromSeq - written.length;
+    await options.onProgress?.(counts);
+  }
+
+  // 3. Deletions no webhook reported: only from a complete, unfiltered snapshot read cleanly (a
+  //    rejected line could be the row that looks absent).
+  if (options.absentMeansDeletedAt && counts.rejected === 0) {
+    counts.deleted = await tombstoneAbsent(client, options.shopId, options.entity, {
+      snapshotAt: options.snapshotAt,
+      deletedAt: options.absentMeansDeletedAt,
+    });
+    counts.written += counts.deleted;
+    await options.onProgress?.(counts);
+  }
+  for (const kind of EXPECTED[options.entity]) {
+    await client.query(`DROP TABLE IF EXISTS ${STAGED[kind]}`);
+  }
+  counts.applyMs = Math.round(performance.now() - started) - counts.stageMs;
+  return counts;
+}
+
+/** 1. Stage: every line of the body checked and COPYed into its staging table. */
+async function stageLines(
+  client: pg.PoolClient,
+  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
+  options: IngestOptions,
+  counts: IngestCounts,
+  reject: (line: number, reason: string) => void,
+): Promise<Record<Kind, number>> {
   const expected = EXPECTED[options.entity];
   const byType = stagers(options.snapshotAt);
   // Staging lives in temporary tables; with PostgreSQL's default 8 MB of temp_buffers they spill to
@@ -226,16 +189,19 @@ export async function ingestBulkResult(
     if (expected.includes(found.kind)) await client.query(stagingDdl(found));
   }
 
-  // 1. Stage. One COPY runs while the next batch is parsed; never more than one is outstanding.
-  const queue = { last: Promise.resolve() };
+  // One COPY runs while the next buffer fills; never more than one is outstanding.
+  const queue = new CopyQueue();
+  const bufferBytes = options.copyBufferBytes ?? COPY_BUFFER_BYTES;
   const batches = Object.fromEntries(
-    expected.map((kind) => [kind, new StagingBatches(client, STAGED[kind], queue)]),
+    expected.map((kind) => [kind, new StagingBatches(client, STAGED[kind], queue, bufferBytes)]),
   ) as Record<Kind, StagingBatches>;
   const staged: Record<Kind, number> = { customers: 0, orders: 0, lineItems: 0 };
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const chunks: AsyncIterable<Uint8Array> =
     Symbol.asyncIterator in body ? body : Readable.fromWeb(body as never);
-  for await (const batch of boundedLines(chunks, maxLineBytes)) {
+  const linesPerBatch = options.linesPerBatch ?? LINES_PER_BATCH;
+  for await (const batch of boundedLines(chunks, maxLineBytes, linesPerBatch)) {
+    if (batch.length > counts.window.maxLinesHeld) counts.window.maxLinesHeld = batch.length;
     for (const read of batch) {
       const line = read.number;
       if ("tooLong" in read) {
@@ -279,104 +245,16 @@ export async function ingestBulkResult(
         reject(line, `${quotableId(id)}: ${record.reason}`);
         continue;
       }
-      staged[stager.kind] += 1;
-      await batches[stager.kind].add(copyRow(staged[stager.kind], line, record.values));
+      const seq = staged[stager.kind] + 1;
+      if (!(await batches[stager.kind].add(copyRow(seq, line, record.values)))) {
+        reject(line, `${quotableId(id)}: its staging row is longer than ${bufferBytes} bytes`);
+        continue;
+      }
+      staged[stager.kind] = seq;
     }
   }
   for (const kind of expected) await batches[kind].flush();
-  await queue.last;
-
-  counts.stageMs = Math.round(performance.now() - started);
-
-  // 2. Apply.
-  const applyBatch = options.applyBatch ?? 5000;
-  const table = options.entity === "customers" ? STAGED.customers : STAGED.orders;
-  await client.query(`CREATE INDEX ON ${table} (seq); ANALYZE ${table}`);
-  if (options.entity === "orders") {
-    await client.query(
-      `CREATE INDEX ON ${STAGED.lineItems} (order_shopify_id); ANALYZE ${STAGED.lineItems}`,
-    );
-    // Line items whose order is not in the file cannot be placed: counted, a few described.
-    const orphans = `FROM ${STAGED.lineItems} li WHERE NOT EXISTS
-      (SELECT 1 FROM ${STAGED.orders} o WHERE o.shopify_id = li.order_shopify_id)`;
-    const { rows } = await client.query<{ orphans: number }>(
-      `SELECT count(*)::int AS orphans ${orphans}`,
-    );
-    const { rows: examples } = await client.query<{
-      line: number;
-      shopify_id: string;
-      order_shopify_id: string;
-    }>(
-      `SELECT li.line, li.shopify_id::text, li.order_shopify_id::text ${orphans} ORDER BY li.line LIMIT 5`,
-    );
-    for (const row of examples) {
-      reject(
-        row.line,
-        `LineItem ${row.shopify_id} names an order not in the file (${row.order_shopify_id})`,
-      );
-    }
-    counts.rejected += rows[0]!.orphans - examples.length;
-  }
-
-  const rowsStaged = staged[options.entity];
-  for (let fromSeq = 0; fromSeq < rowsStaged; fromSeq += applyBatch) {
-    const toSeq = Math.min(fromSeq + applyBatch, rowsStaged);
-    const range = { fromSeq, toSeq };
-    // One transaction per chunk, on the ingest's connection (it holds the staging tables).
-    const written = await withTransaction(client, (chunk) =>
-      options.entity === "customers"
-        ? upsertStagedCustomers(chunk, options.shopId, { table, ...range })
-        : upsertStagedOrders(chunk, options.shopId, {
-            orders: STAGED.orders,
-            lineItems: STAGED.lineItems,
-            ...range,
-          }),
-    );
-    counts.written += written.length;
-    counts.skipped += toSeq - fromSeq - written.length;
-    await options.onProgress?.(counts);
-  }
-
-  // 3. Deletions no webhook reported: only from a complete, unfiltered snapshot read cleanly (a
-  //    rejected line could be the row that looks absent).
-  if (options.absentMeansDeletedAt && counts.rejected === 0) {
-    counts.deleted = await tombstoneAbsent(client, options.shopId, options.entity, {
-      staged: table,
-      snapshotAt: options.snapshotAt,
-      deletedAt: options.absentMeansDeletedAt,
-    });
-    counts.written += counts.deleted;
-    await options.onProgress?.(counts);
-  }
-  for (const kind of expected) await client.query(`DROP TABLE IF EXISTS ${STAGED[kind]}`);
-  counts.applyMs = Math.round(performance.now() - started) - counts.stageMs;
-  return counts;
-}
-
-/**
- * Tombstones live rows of the shop that a full snapshot does not hold, when their stored version
- * predates the snapshot (a row created or changed by a webhook during the run is not touched).
- */
-async function tombstoneAbsent(
-  client: pg.PoolClient,
-  shopId: number,
-  entity: SyncEntity,
-  { staged, snapshotAt, deletedAt }: { staged: string; snapshotAt: string; deletedAt: string },
-): Promise<number> {
-  return withTransaction(client, async (tx) => {
-    const { rows } = await tx.query<{ shopify_id: string }>(
-      `UPDATE ${entity} AS r SET deleted_at = $3, synced_at = now()
-       WHERE r.shop_id = $1 AND r.deleted_at IS NULL AND r.shopify_updated_at < $2
-         AND NOT EXISTS (SELECT 1 FROM ${staged} s WHERE s.shopify_id = r.shopify_id)
-       RETURNING r.shopify_id::text`,
-      [shopId, snapshotAt, deletedAt],
-    );
-    if (entity === "orders" && rows.length > 0) {
-      await tx.query(
-        "DELETE FROM order_line_items WHERE shop_id = $1 AND order_shopify_id = ANY($2::numeric[])",
-        [shopId, rows.map((row) => row.shopify_id)],
-      );
-    }
-    return rows.length;
-  });
+  await queue.drain();
+  counts.window.maxCopyBytesHeld = queue.maxBytesHeld;
+  return staged;
 }

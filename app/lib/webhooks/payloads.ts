@@ -14,11 +14,9 @@ import {
   type OrderRecord,
 } from "../store/records.ts";
 import { restFulfillmentStatus, sentEnum } from "../store/shopify-enums.server.ts";
+import { decimal, nullableString, timestamp } from "../zod-fields.ts";
 
-const timestamp = z.iso.datetime({ offset: true });
-const money = z
-  .union([z.string().regex(/^-?\d+(\.\d+)?$/), z.number(), z.bigint()])
-  .transform(String);
+const money = z.union([decimal, z.number(), z.bigint()]).transform(String);
 /**
  * A REST numeric id, 1 to 2^64 - 1, as a decimal string. The stored body is read back with
  * parseExactJson, so an id beyond 2^53 arrives as a bigint, never rounded; an unsafe number (a
@@ -57,10 +55,6 @@ function resourceId(type: string) {
   return z.object(idFields).transform((fields, ctx) => exactId(type, fields, ctx) ?? z.NEVER);
 }
 
-const nullableString = z
-  .string()
-  .nullish()
-  .transform((value) => value ?? null);
 /**
  * A field of the resource's own that Shopify may leave out (protected customer data, for one):
  * absent stays `undefined`, "not sent", which the guarded upsert leaves as stored; `null` clears.

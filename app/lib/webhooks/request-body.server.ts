@@ -2,9 +2,15 @@
  * Reads a webhook's body once, as it streams in: each chunk goes into the HMAC and into one buffer,
  * so a body is held once (not as chunks, then a joined copy, then a string). A body whose
  * `Content-Length` is over the limit is refused before any of it is read; a chunked one as soon as
- * it passes the limit.
+ * it passes the limit. The body is any stream of bytes: a web Request's (the Remix route) or
+ * node:http's own request (node-handler.server.ts).
  */
 import { createHmac } from "node:crypto";
+
+/** Request headers, read by name (a web Headers, or an adapter over node:http's). */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
 
 export type SignedBody =
   | {
@@ -18,33 +24,30 @@ export type SignedBody =
   | { ok: false; size: number };
 
 /** The body's declared length, if it has a valid one. */
-export function declaredLength(request: Request): number | null {
-  const header = request.headers.get("Content-Length");
+export function declaredLength(headers: HeaderReader): number | null {
+  const header = headers.get("Content-Length");
   if (header === null || !/^\d+$/.test(header)) return null;
   return Number(header);
 }
 
 export async function readSignedBody(
-  request: Request,
+  body: AsyncIterable<Uint8Array> | null,
+  declared: number | null,
   limit: number,
   secret: string,
 ): Promise<SignedBody> {
-  const declared = declaredLength(request);
   if (declared !== null && declared > limit) return { ok: false, size: declared };
   const hmac = createHmac("sha256", secret);
-  if (!request.body) return { ok: true, bytes: Buffer.alloc(0), digest: hmac.digest() };
+  if (!body) return { ok: true, bytes: Buffer.alloc(0), digest: hmac.digest() };
 
   // With a Content-Length (Shopify sends one), the buffer is allocated once, at its final size;
   // Node's HTTP parser never delivers more. Without one (chunked), chunks are kept and joined once.
   const whole = declared !== null ? Buffer.allocUnsafe(declared) : null;
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  // Leaving the loop early ends the stream's iteration (the rest of the body is not read).
+  for await (const value of body) {
     if (size + value.byteLength > (whole ? whole.length : limit)) {
-      await reader.cancel();
       return { ok: false, size: size + value.byteLength };
     }
     hmac.update(value);

@@ -15,6 +15,8 @@ import {
   WebhookValidationErrorReason,
 } from "@shopify/shopify-api";
 
+import type { HeaderReader } from "./request-body.server.ts";
+
 const HEADERS = WEBHOOK_HEADER_NAMES[WebhookType.Webhooks];
 
 export type WebhookVerification =
@@ -31,7 +33,7 @@ export type WebhookVerification =
   | { valid: false; reason: string };
 
 export function verifyWebhook(
-  headers: Headers,
+  headers: HeaderReader,
   body: { bytes: Buffer; digest: Buffer },
 ): WebhookVerification {
   // An Events delivery (Shopify-Hmac-Sha256 and its kin): Recur subscribes to webhooks only.

@@ -1,0 +1,84 @@
+/**
+ * The apply side of a bulk ingest: staged rows written through the guarded upsert (the one
+ * webhooks use), one transaction per chunk, and the rows a complete full snapshot no longer has
+ * tombstoned. Everything here runs in PostgreSQL: Node holds at most one chunk's returned ids.
+ */
+import type pg from "pg";
+import { withTransaction } from "../../db.server.ts";
+import { upsertStagedCustomers, upsertStagedOrders } from "../store/guarded-upsert.server.ts";
+import type { SyncEntity } from "./bulk-queries.ts";
+import { STAGED } from "./staging.server.ts";
+
+/** Line items whose order is not in the file: how many, and the first few (line, ids). */
+export async function orphanLineItems(
+  client: pg.PoolClient,
+): Promise<{ count: number; examples: { line: number; id: string; orderId: string }[] }> {
+  await client.query(
+    `CREATE INDEX ON ${STAGED.lineItems} (order_shopify_id); ANALYZE ${STAGED.lineItems}`,
+  );
+  const orphans = `FROM ${STAGED.lineItems} li WHERE NOT EXISTS
+    (SELECT 1 FROM ${STAGED.orders} o WHERE o.shopify_id = li.order_shopify_id)`;
+  const { rows } = await client.query<{ orphans: number }>(
+    `SELECT count(*)::int AS orphans ${orphans}`,
+  );
+  const count = rows[0]!.orphans;
+  if (count === 0) return { count, examples: [] };
+  const { rows: examples } = await client.query<{ line: number; id: string; order_id: string }>(
+    `SELECT li.line, li.shopify_id::text AS id, li.order_shopify_id::text AS order_id ${orphans}
+     ORDER BY li.line LIMIT 5`,
+  );
+  return {
+    count,
+    examples: examples.map((e) => ({ line: e.line, id: e.id, orderId: e.order_id })),
+  };
+}
+
+/**
+ * One chunk of staged rows (`seq` in (fromSeq, toSeq]) through the guarded upsert, in one
+ * transaction: an order and its line items are written together. Returns the ids written.
+ */
+export async function applyChunk(
+  client: pg.PoolClient,
+  shopId: number,
+  entity: SyncEntity,
+  range: { fromSeq: number; toSeq: number },
+): Promise<string[]> {
+  // On the ingest's own connection, which holds the staging tables.
+  return withTransaction(client, (chunk) =>
+    entity === "customers"
+      ? upsertStagedCustomers(chunk, shopId, { table: STAGED.customers, ...range })
+      : upsertStagedOrders(chunk, shopId, {
+          orders: STAGED.orders,
+          lineItems: STAGED.lineItems,
+          ...range,
+        }),
+  );
+}
+
+/**
+ * Tombstones live rows of the shop that a full snapshot does not hold, when their stored version
+ * predates the snapshot (a row created or changed by a webhook during the run is not touched). An
+ * order's line items go with it. One statement, so no list of ids passes through Node, however
+ * many rows the shop deleted.
+ */
+export async function tombstoneAbsent(
+  client: pg.PoolClient,
+  shopId: number,
+  entity: SyncEntity,
+  { snapshotAt, deletedAt }: { snapshotAt: string; deletedAt: string },
+): Promise<number> {
+  const staged = entity === "customers" ? STAGED.customers : STAGED.orders;
+  const tombstoned = `UPDATE ${entity} AS r SET deleted_at = $3, synced_at = now()
+       WHERE r.shop_id = $1 AND r.deleted_at IS NULL AND r.shopify_updated_at < $2
+         AND NOT EXISTS (SELECT 1 FROM ${staged} s WHERE s.shopify_id = r.shopify_id)
+       RETURNING r.shopify_id`;
+  const sql =
+    entity === "orders"
+      ? `WITH tombstoned AS (${tombstoned}),
+           line_items AS (DELETE FROM order_line_items li USING tombstoned t
+             WHERE li.shop_id = $1 AND li.order_shopify_id = t.shopify_id)
+         SELECT count(*)::int AS count FROM tombstoned`
+      : `WITH tombstoned AS (${tombstoned}) SELECT count(*)::int AS count FROM tombstoned`;
+  const { rows } = await client.query<{ count: number }>(sql, [shopId, snapshotAt, deletedAt]);
+  return rows[0]!.count;
+}

@@ -1,0 +1,58 @@
+/**
+ * Where a process's CPU went, from a V8 .cpuprofile (node --cpu-prof): self time by package (or
+ * `app`, `node:` internals, `(garbage collector)`, `(idle)`) and the top functions by self time.
+ * `node bench/lib/cpu-profile-summary.ts <file.cpuprofile> [top]`.
+ */
+import { readFileSync } from "node:fs";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export function summarize(file: string, top = 25): string {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) =>
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)),
+  );
+  const area = (url: string, name: string) => {
+    if (!url) return name.startsWith("(") ? name : "(native)";
+    const modules = url.lastIndexOf("node_modules/");
+    if (modules >= 0) {
+      const rest = url.slice(modules + 13).split("/");
+      return rest[0]!.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]!;
+    }
+    if (url.startsWith("node:")) return "node: internals";
+    if (url.includes("/build/server/")) return "app (build)";
+    return "app";
+  };
+  const byArea = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  for (const [id, time] of self) {
+    const { callFrame } = byId.get(id)!;
+    total += time;
+    const where = area(callFrame.url, callFrame.functionName);
+    byArea.set(where, (byArea.get(where) ?? 0) + time);
+    const name = `${callFrame.functionName || "(anonymous)"} ${callFrame.url.replace(/^.*node_modules\//, "")}:${callFrame.lineNumber + 1}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + time);
+  }
+  const rows = (map: Map<string, number>, n: number) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, time]) => `${((100 * time) / total).toFixed(1).padStart(5)} %  ${name}`)
+      .join("\n");
+  return `total ${(total / 1e6).toFixed(1)} s sampled\n\nby area (self time):\n${rows(byArea, 20)}\n\ntop functions (self time):\n${rows(byFunction, top)}`;
+}
+
+if (import.meta.main) {
+  console.log(summarize(process.argv[2]!, Number(process.argv[3] ?? 25)));
+}

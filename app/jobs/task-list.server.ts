@@ -10,9 +10,9 @@ import { customersPurchasingSummary } from "./tasks/customers-purchasing-summary
 import { customersRedact } from "./tasks/customers-redact.server.ts";
 import { customersTagsAdded } from "./tasks/customers-tags-added.server.ts";
 import { customersTagsRemoved } from "./tasks/customers-tags-removed.server.ts";
-import { customersCreate, customersUpsert } from "./tasks/customers-upsert.server.ts";
+import { customersCreate, customersUpsert } from "./tasks/customers-create-update.server.ts";
 import { ordersDelete } from "./tasks/orders-delete.server.ts";
-import { ordersUpsert } from "./tasks/orders-upsert.server.ts";
+import { ordersUpsert } from "./tasks/orders-create-updated.server.ts";
 import { reconcile } from "./tasks/reconcile.server.ts";
 import { retention } from "./tasks/retention.server.ts";
 import { rfmNightly, rfmRescoreCustomer, rfmScoreShop } from "./tasks/rfm.server.ts";

@@ -25,8 +25,8 @@ describe("app/lib imports neither app/jobs nor app/routes", () => {
       'import { taskList } from "../../jobs/task-list.server.ts";',
     ],
     [
-      "app/lib/store/guarded-upsert/example.ts",
-      'import "../../../jobs/tasks/orders-upsert.server.ts";',
+      "app/lib/db/guarded-upsert/example.ts",
+      'import "../../../jobs/tasks/orders-create-updated.server.ts";',
     ],
     ["app/lib/admin/example.server.ts", 'export { loader } from "../../routes/app._index.tsx";'],
     [

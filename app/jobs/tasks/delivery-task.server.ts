@@ -24,8 +24,8 @@ import {
   startProcessing,
   type DeliveryOutcome,
   type DeliveryRow,
-} from "../../lib/store/deliveries.server.ts";
-import type { ShopRow } from "../../lib/store/shops.server.ts";
+} from "../../lib/db/delivery-status.server.ts";
+import type { ShopRow } from "../../lib/db/shops.server.ts";
 import type { DeliveryTaskName } from "../../lib/webhooks/topics.ts";
 import { defineTask } from "../define-task.server.ts";
 

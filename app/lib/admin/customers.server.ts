@@ -14,7 +14,7 @@ import {
   type Page,
 } from "./keyset.server.ts";
 import { containsPattern, parseSearchText, searchedPage } from "./search.server.ts";
-import { liveRow } from "../store/records.ts";
+import { liveRow } from "../db/records.ts";
 
 export const CUSTOMER_SORTS = {
   updated: { column: "c.shopify_updated_at", columnType: "timestamptz", nullable: false },

@@ -12,7 +12,7 @@ import {
   type Page,
 } from "./keyset.server.ts";
 import { containsPattern, parseSearchText, searchedPage } from "./search.server.ts";
-import { liveRow } from "../store/records.ts";
+import { liveRow } from "../db/records.ts";
 import { searchText } from "./customers.server.ts";
 
 /** Customers whose name matches a word, at most; their orders join the results. */

@@ -10,7 +10,7 @@ import { SYNC_ENTITIES } from "../sync/request.server.ts";
 import type { SyncKind } from "../sync/runs.server.ts";
 import { canReadAllOrders, type AdminContext } from "./context.server.ts";
 import { readStoreCounts, readSyncActivity } from "./progress.server.ts";
-import { liveRow } from "../store/records.ts";
+import { liveRow } from "../db/records.ts";
 
 /** Everything the overview shows, read at once. */
 export async function readOverview(

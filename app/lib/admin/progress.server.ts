@@ -7,7 +7,7 @@
  */
 import type { Queryable } from "../../db.server.ts";
 import { logger } from "../../logger.server.ts";
-import { STORE_COUNTS, type StoreCounts } from "../shopify/operations.ts";
+import { STORE_COUNTS, type StoreCounts } from "../shopify/graphql-operations.ts";
 import type { SyncEntity } from "../sync/bulk-queries.ts";
 import { SYNC_ENTITIES } from "../sync/request.server.ts";
 import type { SyncKind } from "../sync/runs.server.ts";

@@ -16,7 +16,7 @@ import {
   type Page,
 } from "./keyset.server.ts";
 import { containsPattern, parseSearchText, searchedPage } from "./search.server.ts";
-import { liveRow } from "../store/records.ts";
+import { liveRow } from "../db/records.ts";
 
 export const SEGMENT_CUSTOMER_SORTS = {
   ...CUSTOMER_SORTS,

@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import { withTransaction } from "../../db.server.ts";
-import { upsertStagedCustomers, upsertStagedOrders } from "../store/guarded-upsert.server.ts";
+import { upsertStagedCustomers, upsertStagedOrders } from "../db/guarded-upsert.server.ts";
 import type { SyncEntity } from "./bulk-queries.ts";
 import { STAGED } from "./staging.server.ts";
 

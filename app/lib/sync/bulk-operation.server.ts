@@ -6,7 +6,7 @@ import type { Queryable } from "../../db.server.ts";
 import { enqueueJob } from "../queue/enqueue.server.ts";
 import { logger } from "../../logger.server.ts";
 import { adminApiFor } from "../shopify/admin-api.server.ts";
-import { BULK_OPERATION, type BulkOperation } from "../shopify/operations.ts";
+import { BULK_OPERATION, type BulkOperation } from "../shopify/graphql-operations.ts";
 import { finishRun, type RunOutcome, type SyncRunRow } from "./runs.server.ts";
 
 export const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELED", "EXPIRED"]);

@@ -9,7 +9,7 @@ import { enqueueJob } from "../queue/enqueue.server.ts";
 import { logger } from "../../logger.server.ts";
 import { enqueueShopScoring } from "../rfm/jobs.server.ts";
 import { adminApiFor } from "../shopify/admin-api.server.ts";
-import { STORE_COUNTS, type StoreCounts } from "../shopify/operations.ts";
+import { STORE_COUNTS, type StoreCounts } from "../shopify/graphql-operations.ts";
 import { endUnknownRun, outcomeOf, readBulkOperation } from "./bulk-operation.server.ts";
 import { describeUrl, openBulkResult, ResultRefused } from "./download.server.ts";
 import {

@@ -16,7 +16,7 @@ import {
   BULK_OPERATION_RUN_QUERY,
   type BulkOperation,
   type BulkOperationRunQueryResult,
-} from "../shopify/operations.ts";
+} from "../shopify/graphql-operations.ts";
 import { bulkQueryFor, updatedSince, type SyncEntity } from "./bulk-queries.ts";
 import {
   endUnknownRun,

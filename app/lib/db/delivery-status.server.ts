@@ -67,7 +67,7 @@ export async function startProcessing(
 export type DeliveryOutcome =
   | { status: "processed" }
   | { status: "ignored"; reason: string }
-  /** A stale message: older than what is stored, so nothing was written (guarded-upsert/stale.server.ts). */
+  /** A stale message: older than what is stored, so nothing was written (guarded-upsert/older-than-stored.server.ts). */
   | { status: "skipped"; reason: string };
 
 /** Settles a delivery, in the transaction that made its writes (prepared, as startProcessing is). */

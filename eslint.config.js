@@ -34,6 +34,26 @@ export default tseslint.config(
     },
   },
   {
+    // Layers (docs/decisions/041): domain code under app/lib is used by the task bodies (app/jobs)
+    // and the routes (app/routes), never the other way round. Import sources are matched as
+    // written; app/lib has no folder of its own named jobs or routes.
+    files: ["app/lib/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "(^|/)(jobs|routes)(/|$)",
+              message:
+                "app/lib imports neither app/jobs nor app/routes: move what both need into app/lib (docs/decisions/041).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Entry points, tooling, tests and the Shopify stand-in may read the raw environment.
     files: [
       "app/env.server.ts",

@@ -1,4 +1,7 @@
 /**
+ * Recur's database access: the process's pg pools, Prisma, `Queryable` (what a function that only
+ * runs statements takes) and `withTransaction`, the one way a transaction begins and ends.
+ *
  * The process's pg pools. `pool` is shared by Prisma (through its driver adapter), the app's own
  * SQL and, in the worker, graphile-worker; in the web process its statements end within
  * WEB_STATEMENT_TIMEOUT_MS (worker.ts lifts that for the worker's long statements). `webhookPool`
@@ -68,6 +71,100 @@ export function liftStatementTimeout(target: pg.Pool): void {
       logger.warn({ err: error }, "could not lift the statement timeout of a connection");
     });
   });
+}
+
+/** What a function that runs statements, in a transaction or not, takes: a pool or a client. */
+export type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
+
+export interface TransactionOptions {
+  isolation?: "read committed" | "repeatable read" | "serializable";
+  readOnly?: boolean;
+  /**
+   * `off`: the commit returns before its WAL reaches disk (a crash may lose the transaction, never
+   * corrupt it). Only for work that is redone when it is lost, such as a job's attempt.
+   */
+  synchronousCommit?: "on" | "off";
+  /** Statements in the transaction are cancelled after this long (SQLSTATE 57014). */
+  statementTimeoutMs?: number;
+  /** A lock not granted within this long fails its statement (SQLSTATE 55P03). */
+  lockTimeoutMs?: number;
+  /** Memory for each sort or hash of the transaction's statements before they spill to disk. */
+  workMemMb?: number;
+}
+
+const ISOLATION_LEVELS = new Set<string>(["read committed", "repeatable read", "serializable"]);
+
+/** The `BEGIN` (with its `SET LOCAL`s) of a transaction: one round trip, typed values only. */
+export function beginStatement(options: TransactionOptions = {}): string {
+  // The values are spliced into SQL: refuse anything but the typed ones (a cast may lie).
+  if (options.isolation && !ISOLATION_LEVELS.has(options.isolation)) {
+    throw new RangeError(`unknown isolation level: ${String(options.isolation)}`);
+  }
+  if (options.synchronousCommit && !["on", "off"].includes(options.synchronousCommit)) {
+    throw new RangeError(`unknown synchronous_commit: ${String(options.synchronousCommit)}`);
+  }
+  const mode = [
+    options.isolation && `ISOLATION LEVEL ${options.isolation.toUpperCase()}`,
+    options.readOnly && "READ ONLY",
+  ].filter(Boolean);
+  const settings = [
+    options.synchronousCommit && `synchronous_commit = ${options.synchronousCommit}`,
+    options.statementTimeoutMs !== undefined &&
+      `statement_timeout = ${positiveInteger(options.statementTimeoutMs)}`,
+    options.lockTimeoutMs !== undefined &&
+      `lock_timeout = ${positiveInteger(options.lockTimeoutMs)}`,
+    options.workMemMb !== undefined && `work_mem = '${positiveInteger(options.workMemMb)}MB'`,
+  ].filter(Boolean);
+  return [
+    `BEGIN${mode.length ? ` ${mode.join(" ")}` : ""}`,
+    ...settings.map((s) => `SET LOCAL ${s}`),
+  ].join("; ");
+}
+
+/** A positive whole number for a setting (0 would mean "no limit"). */
+function positiveInteger(value: number): number {
+  if (!Number.isFinite(value)) throw new RangeError(`not a finite setting: ${value}`);
+  return Math.max(1, Math.floor(value));
+}
+
+/** A client taken from a pool (it has `release`), as opposed to the pool. */
+function isPoolClient(db: pg.Pool | pg.PoolClient): db is pg.PoolClient {
+  return typeof (db as Partial<pg.PoolClient>).release === "function";
+}
+
+/**
+ * Runs `fn` in one transaction and commits what it did, or rolls it all back and rethrows when `fn`
+ * (or the commit) throws. Given a pool, it takes a connection for the transaction and gives it back
+ * (dropped when the rollback fails too); given a client (one that holds session state, such as the
+ * bulk ingest's staging tables), it runs the transaction on that client and leaves it to its owner.
+ * Nothing else in Recur writes BEGIN, COMMIT or ROLLBACK (docs/decisions/042).
+ */
+export async function withTransaction<T>(
+  db: pg.Pool | pg.PoolClient,
+  fn: (client: pg.PoolClient) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  const owned = !isPoolClient(db);
+  const client = isPoolClient(db) ? db : await db.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query(beginStatement(options)).catch((error: unknown) => {
+      broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    });
+    try {
+      const result = await fn(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch((rollback: unknown) => {
+        broken = rollback instanceof Error ? rollback : new Error(String(rollback));
+      });
+      throw error;
+    }
+  } finally {
+    if (owned) client.release(broken);
+  }
 }
 
 export const prisma = (globals.recurPrisma ??= new PrismaClient({ adapter: new PrismaPg(pool) }));

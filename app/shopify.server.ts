@@ -16,7 +16,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import { pool, prisma } from "./db.server.ts";
 import { env } from "./env.server.ts";
 import { CachedSessionStorage } from "./lib/shopify/session-cache.server.ts";
-import { enqueueShopSettings, recordInstall } from "./lib/store/shops.server.ts";
+import { enqueueShopSettings, recordInstall } from "./lib/db/shops.server.ts";
 import { requestSync } from "./lib/sync/request.server.ts";
 import { logger } from "./logger.server.ts";
 

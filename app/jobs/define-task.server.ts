@@ -1,7 +1,7 @@
 /** Wraps a task body: parses its payload with the catalog schema, and logs one line per run. */
 import type { JobHelpers, Task } from "graphile-worker";
 import { logger } from "../logger.server.ts";
-import { taskCatalog, type TaskName, type TaskPayload } from "./catalog.ts";
+import { taskCatalog, type TaskName, type TaskPayload } from "../lib/queue/catalog.ts";
 
 export class InvalidJobPayloadError extends Error {
   override name = "InvalidJobPayloadError";

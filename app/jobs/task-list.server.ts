@@ -1,6 +1,6 @@
 /** Every task the worker runs, keyed by its catalog name. */
 import type { TaskList } from "graphile-worker";
-import type { TaskName } from "./catalog.ts";
+import type { TaskName } from "../lib/queue/catalog.ts";
 import { toGraphileTask, type TaskDefinition } from "./define-task.server.ts";
 import { appUninstalled } from "./tasks/app-uninstalled.server.ts";
 import { bulkOperationsFinish } from "./tasks/bulk-operations-finish.server.ts";
@@ -10,9 +10,9 @@ import { customersPurchasingSummary } from "./tasks/customers-purchasing-summary
 import { customersRedact } from "./tasks/customers-redact.server.ts";
 import { customersTagsAdded } from "./tasks/customers-tags-added.server.ts";
 import { customersTagsRemoved } from "./tasks/customers-tags-removed.server.ts";
-import { customersCreate, customersUpsert } from "./tasks/customers-upsert.server.ts";
+import { customersCreate, customersUpsert } from "./tasks/customers-create-update.server.ts";
 import { ordersDelete } from "./tasks/orders-delete.server.ts";
-import { ordersUpsert } from "./tasks/orders-upsert.server.ts";
+import { ordersUpsert } from "./tasks/orders-create-updated.server.ts";
 import { reconcile } from "./tasks/reconcile.server.ts";
 import { retention } from "./tasks/retention.server.ts";
 import { rfmNightly, rfmRescoreCustomer, rfmScoreShop } from "./tasks/rfm.server.ts";

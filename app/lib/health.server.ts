@@ -12,6 +12,7 @@
  * - No database error text is shown, only what kind of failure it was; the error itself is logged.
  */
 import type pg from "pg";
+import { withTransaction } from "../db.server.ts";
 import { logger } from "../logger.server.ts";
 
 export interface QueueFigures {
@@ -127,18 +128,20 @@ export class HealthCheck {
         );
         throw error;
       });
-      await client.query(
-        `BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.ceil(this.queueFiguresTimeoutMs)}`,
+      const row = await withTransaction(
+        client,
+        async (tx) => {
+          const { rows } = await tx.query<{
+            ready: number;
+            running: number;
+            retrying: number;
+            permanently_failed: number;
+            oldest_ready_seconds: number | null;
+          }>(QUEUE_FIGURES_SQL);
+          return rows[0]!;
+        },
+        { readOnly: true, statementTimeoutMs: Math.ceil(this.queueFiguresTimeoutMs) },
       );
-      const { rows } = await client.query<{
-        ready: number;
-        running: number;
-        retrying: number;
-        permanently_failed: number;
-        oldest_ready_seconds: number | null;
-      }>(QUEUE_FIGURES_SQL);
-      await client.query("COMMIT");
-      const row = rows[0]!;
       this.queue = {
         ready: row.ready,
         running: row.running,
@@ -149,12 +152,10 @@ export class HealthCheck {
       };
       this.queueDueAt = Date.now() + this.queueFiguresEveryMs;
     } catch (error) {
+      // Cancelled by its timeout, the transaction was rolled back and the client is fine (one
+      // whose connection broke is dropped by the pool in any case).
       const canceled = (error as { code?: string }).code === QUERY_CANCELED;
-      if (client && canceled) {
-        await client.query("ROLLBACK").catch((rollback: unknown) => (broken = rollback));
-      } else {
-        broken = error;
-      }
+      if (!canceled) broken = error;
       logger.warn({ err: error }, "health check: the job queue's figures failed");
       this.queue = { unavailable: canceled || error instanceof Timeout ? "timeout" : "error" };
       this.queueDueAt = Date.now() + this.queueFiguresRetryMs;

@@ -5,7 +5,7 @@
  * (app/lib/sync/bulk-records.ts) and the admin's routes import them.
  */
 import { z } from "zod";
-import { isShopifyId } from "./store/records.ts";
+import { isShopifyId } from "./db/records.ts";
 
 /** An ISO 8601 date and time with its offset, as Shopify writes them ("2026-11-20T10:00:00-05:00"). */
 export const timestamp = z.iso.datetime({ offset: true });

@@ -15,7 +15,7 @@ import {
   LINE_ITEM_TRAVELLING,
   ORDER_TRAVELLING,
   type Column,
-} from "../../app/lib/store/guarded-upsert.server.ts";
+} from "../../app/lib/db/guarded-upsert.server.ts";
 import { customerLine, lineItemLine, orderLine } from "../../app/lib/sync/bulk-records.ts";
 import { PROJECT_ROOT } from "../../scripts/lib/embedded-postgres.ts";
 import { productionEnv } from "./app-env.ts";

@@ -9,7 +9,7 @@ import path from "node:path";
 import { chromium, type Browser, type Frame, type Page, type Request } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import { PROJECT_ROOT } from "../../scripts/lib/embedded-postgres.ts";
 import { buildIfStale, startChild, waitForHttp, type Child } from "../../scripts/lib/stack.ts";
 import { compareWithGroundTruth } from "../support/ground-truth.ts";

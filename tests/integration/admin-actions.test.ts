@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { env } from "../../app/env.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import { requestSync } from "../../app/lib/sync/request.server.ts";
 import * as overview from "../../app/routes/app._index/route.tsx";
 import * as delivery from "../../app/routes/app.deliveries.$id.tsx";

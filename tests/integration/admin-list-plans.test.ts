@@ -2,8 +2,7 @@
 // page is an index range scan that reads about one page of rows, however deep the page; searches
 // go through the trigram indexes. Checked with EXPLAIN ANALYZE on the queries the read models send.
 import { beforeAll, describe, expect, it } from "vitest";
-import { pool } from "../../app/db.server.ts";
-import type { Queryable } from "../../app/jobs/enqueue.server.ts";
+import { pool, type Queryable } from "../../app/db.server.ts";
 import { listCustomers, type CustomerListInput } from "../../app/lib/admin/customers.server.ts";
 import { listDeliveries } from "../../app/lib/admin/deliveries.server.ts";
 import { encodeCursor } from "../../app/lib/admin/keyset.server.ts";

@@ -7,13 +7,13 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import {
   CUSTOMER_TRAVELLING,
   LINE_ITEM_TRAVELLING,
   ORDER_TRAVELLING,
   type Column,
-} from "../../app/lib/store/guarded-upsert.server.ts";
+} from "../../app/lib/db/guarded-upsert.server.ts";
 import { boundedLines, columnLimit, type BulkLine } from "../../app/lib/sync/bulk-lines.ts";
 import { ingestBulkResult } from "../../app/lib/sync/ingest.server.ts";
 import * as webhooks from "../../app/routes/webhooks.ts";

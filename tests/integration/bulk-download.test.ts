@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import {
   DEFAULT_DOWNLOAD_LIMITS,
   DownloadFailed,

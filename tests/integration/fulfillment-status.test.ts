@@ -10,7 +10,7 @@ import { pool } from "../../app/db.server.ts";
 import {
   ORDER_DISPLAY_FULFILLMENT_STATUS,
   restFulfillmentStatus,
-} from "../../app/lib/store/shopify-enums.server.ts";
+} from "../../app/lib/db/shopify-enums.server.ts";
 import { ingestBulkResult } from "../../app/lib/sync/ingest.server.ts";
 import { installShop, query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";

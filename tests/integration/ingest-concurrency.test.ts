@@ -9,7 +9,7 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { env } from "../../app/env.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import {
   releaseIngestSlot,
   takeIngestSlot,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import { installShop, query } from "../support/db.ts";
 import { drainJobs, jobs } from "../support/jobs.ts";
 import { restCustomer } from "../support/payloads.ts";

@@ -7,7 +7,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import { HttpResponseError, Session, shopifyApi } from "@shopify/shopify-api";
 import { describe, expect, it } from "vitest";
 import { pool, prisma } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import { adminApiFor } from "../../app/lib/shopify/admin-api.server.ts";
 import {
   ensureFreshOfflineToken,

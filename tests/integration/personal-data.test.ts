@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { cronItems } from "../../app/jobs/crontab.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import { scoreShop } from "../../app/lib/rfm/score-shop.server.ts";
 import { installShop, query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";

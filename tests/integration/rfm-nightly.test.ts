@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { cronItems } from "../../app/jobs/crontab.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import { segmentSizes } from "../../app/lib/admin/segments.server.ts";
 import { shopsDueForNightlyScoring } from "../../app/lib/rfm/nightly.server.ts";
 import { scoreShop } from "../../app/lib/rfm/score-shop.server.ts";
-import { enqueueShopSettings } from "../../app/lib/store/shops.server.ts";
+import { enqueueShopSettings } from "../../app/lib/db/shops.server.ts";
 import * as webhooks from "../../app/routes/webhooks.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
 import { installShop, query } from "../support/db.ts";

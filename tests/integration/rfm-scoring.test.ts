@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { scoreShop } from "../../app/lib/rfm/score-shop.server.ts";
-import { tombstone, upsertOrders } from "../../app/lib/store/guarded-upsert.server.ts";
+import { tombstone, upsertOrders } from "../../app/lib/db/guarded-upsert.server.ts";
 import { query } from "../support/db.ts";
 import {
   referenceScores,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import { requestSync } from "../../app/lib/sync/request.server.ts";
 import { findRun } from "../../app/lib/sync/runs.server.ts";
 import { observeBulkOperation } from "../../app/lib/sync/sync.server.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { abstractFetch, setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { adminApiFor } from "../../app/lib/shopify/admin-api.server.ts";
-import { STORE_COUNTS, type StoreCounts } from "../../app/lib/shopify/operations.ts";
+import { STORE_COUNTS, type StoreCounts } from "../../app/lib/shopify/graphql-operations.ts";
 import { startSyncRun } from "../../app/lib/sync/sync.server.ts";
 import { query } from "../support/db.ts";
 import { standIn } from "../support/standin.ts";

@@ -7,7 +7,7 @@
 import { Session } from "@shopify/shopify-api";
 import { describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
-import { recordInstall } from "../../app/lib/store/shops.server.ts";
+import { recordInstall } from "../../app/lib/db/shops.server.ts";
 import { sessionStorage } from "../../app/shopify.server.ts";
 import { query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";

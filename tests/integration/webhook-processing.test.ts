@@ -5,7 +5,7 @@ import { deliveries, installShop, query } from "../support/db.ts";
 import { drainJobs, jobs } from "../support/jobs.ts";
 import { purchasingSummary, restCustomer, restOrder, tagsChanged } from "../support/payloads.ts";
 import { sendWebhook, type WebhookInput } from "../support/webhooks.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import { pool } from "../../app/db.server.ts";
 import { useWebhookApp } from "../support/webhook-app.ts";
 

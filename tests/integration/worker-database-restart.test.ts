@@ -14,7 +14,7 @@
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
-import { enqueueJob } from "../../app/jobs/enqueue.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import { installShop, query } from "../support/db.ts";
 import { restCustomer } from "../support/payloads.ts";
 import { startRecurProcess, waitFor, type RecurProcess } from "../support/processes.ts";

@@ -4,8 +4,8 @@ import {
   tombstone,
   upsertCustomers,
   upsertOrders,
-} from "../../app/lib/store/guarded-upsert.server.ts";
-import type { CustomerRecord, OrderRecord } from "../../app/lib/store/records.ts";
+} from "../../app/lib/db/guarded-upsert.server.ts";
+import type { CustomerRecord, OrderRecord } from "../../app/lib/db/records.ts";
 import { installShop, query } from "./db.ts";
 import {
   referenceScores,

@@ -1,7 +1,7 @@
 /** Driving a sync to its end in a test: Shopify (the stand-in) and Recur's jobs, no sleeping. */
 import { Session } from "@shopify/shopify-api";
 import { pool } from "../../app/db.server.ts";
-import { recordInstall } from "../../app/lib/store/shops.server.ts";
+import { recordInstall } from "../../app/lib/db/shops.server.ts";
 import { sessionStorage } from "../../app/shopify.server.ts";
 import type { SeedShopOptions } from "../shopify-standin/index.ts";
 import { drainJobs } from "./jobs.ts";

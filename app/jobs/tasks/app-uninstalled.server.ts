@@ -1,4 +1,4 @@
-import { recordUninstall } from "../../lib/store/shops.server.ts";
+import { recordUninstall } from "../../lib/db/shops.server.ts";
 import { appUninstalledPayload } from "../../lib/webhooks/payloads.ts";
 import { defineDeliveryTask } from "./delivery-task.server.ts";
 

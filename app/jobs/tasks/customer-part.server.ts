@@ -7,13 +7,13 @@
  */
 import type { z } from "zod";
 import { enqueueCustomerRescoring } from "../../lib/rfm/jobs.server.ts";
-import { upsertCustomers } from "../../lib/store/guarded-upsert.server.ts";
-import type { CustomerRecord } from "../../lib/store/records.ts";
+import { upsertCustomers } from "../../lib/db/guarded-upsert.server.ts";
+import type { CustomerRecord } from "../../lib/db/records.ts";
 import {
   OLDER_THAN_STORED,
   olderThanStored,
   type IncomingVersion,
-} from "../../lib/store/guarded-upsert/stale.server.ts";
+} from "../../lib/db/guarded-upsert/older-than-stored.server.ts";
 import type { DeliveryTaskName } from "../../lib/webhooks/topics.ts";
 import { defineDeliveryTask } from "./delivery-task.server.ts";
 

@@ -1,4 +1,4 @@
-import { recordDataRequest } from "../../lib/store/privacy.server.ts";
+import { recordDataRequest } from "../../lib/db/personal-data.server.ts";
 import { customersDataRequestPayload } from "../../lib/webhooks/payloads.ts";
 import { noData, otherShop } from "./compliance-rules.server.ts";
 import { defineDeliveryTask } from "./delivery-task.server.ts";

@@ -1,4 +1,4 @@
-import { redactCustomer } from "../../lib/store/privacy.server.ts";
+import { redactCustomer } from "../../lib/db/personal-data.server.ts";
 import { customersRedactPayload } from "../../lib/webhooks/payloads.ts";
 import { noData, otherShop } from "./compliance-rules.server.ts";
 import { defineDeliveryTask } from "./delivery-task.server.ts";

@@ -1,7 +1,5 @@
 /**
- * What every webhook task does around its own work:
- *
- in one transaction:
+ * What every webhook task does around its own work, in one transaction (withTransaction below):
  * 1. marks the delivery `processing` and counts the attempt (an already settled delivery is left
  *    alone);
  * 2. parses the payload with the topic's schema: a payload that can never succeed becomes a dead
@@ -10,13 +8,13 @@
  *    (older than stored: nothing written) or `ignored`.
  *    At most one delivery of an event is `processed` (a partial unique index): a twin that loses
  *    the race rolls back and is recorded `ignored`, naming the one processed.
- * On error it rolls back, records the attempt and its error on the delivery (`processing`) and lets
- * graphile-worker retry. When the job has no attempts left, the sweeper turns the delivery into a
- * dead letter.
+ * On error the transaction rolls back; the task records the attempt and its error on the delivery
+ * (`processing`) and lets graphile-worker retry. When the job has no attempts left, the sweeper
+ * turns the delivery into a dead letter.
  */
 import type pg from "pg";
 import type { z } from "zod";
-import { pool } from "../../db.server.ts";
+import { pool, withTransaction } from "../../db.server.ts";
 import {
   deadLetter,
   ONE_PROCESSED_PER_EVENT,
@@ -26,8 +24,8 @@ import {
   startProcessing,
   type DeliveryOutcome,
   type DeliveryRow,
-} from "../../lib/store/deliveries.server.ts";
-import type { ShopRow } from "../../lib/store/shops.server.ts";
+} from "../../lib/db/delivery-status.server.ts";
+import type { ShopRow } from "../../lib/db/shops.server.ts";
 import type { DeliveryTaskName } from "../../lib/webhooks/topics.ts";
 import { defineTask } from "../define-task.server.ts";
 
@@ -68,23 +66,41 @@ export function defineDeliveryTask<
 >(name: T, options: DeliveryTaskOptions<S, R>) {
   return defineTask(name, async ({ deliveryId }, { logFields }) => {
     logFields.deliveryId = deliveryId;
-    const client = await pool.connect();
     try {
-      // The attempt's transaction commits asynchronously: graphile-worker completes this job with a
-      // synchronous commit once the task returns, which flushes the log up to and past this
-      // transaction. A crash loses both or neither, and a lost job runs again.
-      logFields.outcome = await runDelivery(client, deliveryId, options, logFields);
+      // One transaction per attempt: its writes and the delivery's settling commit together. It
+      // commits asynchronously: graphile-worker completes this job with a synchronous commit once the
+      // task returns, which flushes the log up to and past this transaction. A crash loses both or
+      // neither, and a lost job runs again.
+      logFields.outcome = await withTransaction(
+        pool,
+        async (client) => {
+          const started = await startProcessing(client, deliveryId);
+          if (!started) return "already settled";
+          logFields.shop = started.delivery.shopDomain;
+          logFields.topic = started.delivery.topic;
+          const parsed = options.schema.safeParse(started.delivery.payload);
+          if (!parsed.success) {
+            // A payload that can never fit the topic's schema: a dead letter at once.
+            await deadLetter(client, deliveryId, unfitPayload(started.delivery, parsed.error));
+            return "dead_letter";
+          }
+          const outcome = await handle(client, started, parsed.data, options, logFields);
+          // Settling `processed` is where a twin of the event meets the one-processed-per-event rule.
+          await settle(client, deliveryId, outcome);
+          if (outcome.status !== "processed") logFields.reason = outcome.reason;
+          return outcome.status;
+        },
+        { synchronousCommit: "off" },
+      );
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
       if (isConstraint(error, ONE_PROCESSED_PER_EVENT)) {
         // A twin of this event settled first: this one's writes are undone, and it is ignored.
-        logFields.outcome = await ignoreTwin(client, deliveryId);
+        logFields.outcome = await withTransaction(pool, (client) => ignoreTwin(client, deliveryId));
         return;
       }
+      // The attempt rolled back: its count and its error are recorded on their own.
       await recordFailure(pool, deliveryId, error instanceof Error ? error.message : String(error));
       throw error;
-    } finally {
-      client.release();
     }
   });
 }
@@ -96,67 +112,44 @@ function isConstraint(error: unknown, constraint: string): boolean {
   );
 }
 
+/** In the caller's transaction: the twin that lost the race is settled `ignored`. */
 async function ignoreTwin(client: pg.PoolClient, deliveryId: string): Promise<string> {
-  await client.query("BEGIN");
-  try {
-    const started = await startProcessing(client, deliveryId);
-    if (started) {
-      const twin = await processedTwin(client, started.delivery);
-      await settle(client, deliveryId, {
-        status: "ignored",
-        reason: `Same event as delivery ${twin ?? "(unknown)"}, already processed`,
-      });
-    }
-    await client.query("COMMIT");
-    return "ignored";
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
+  const started = await startProcessing(client, deliveryId);
+  if (started) {
+    const twin = await processedTwin(client, started.delivery);
+    await settle(client, deliveryId, {
+      status: "ignored",
+      reason: `Same event as delivery ${twin ?? "(unknown)"}, already processed`,
+    });
   }
+  return "ignored";
 }
 
-/** One attempt at a delivery, inside its transaction; returns what became of it. */
-async function runDelivery<S extends z.ZodType, R extends ShopRule>(
+function unfitPayload(delivery: DeliveryRow, error: z.ZodError): string {
+  return `The ${delivery.topic} payload does not match Shopify's format: ${describeIssues(error)}`;
+}
+
+/** The task's own work on a delivery whose payload fits, unless the shop rule ignores it. */
+async function handle<S extends z.ZodType, R extends ShopRule>(
   client: pg.PoolClient,
-  deliveryId: string,
+  { delivery, shop }: { delivery: DeliveryRow; shop: ShopRow | undefined },
+  payload: z.output<S>,
   options: DeliveryTaskOptions<S, R>,
   logFields: Record<string, unknown>,
-): Promise<string> {
-  const started = await startProcessing(client, deliveryId, { begin: true });
-  if (!started) {
-    await client.query("COMMIT");
-    return "already settled";
-  }
-  const { delivery, shop } = started;
-  logFields.shop = delivery.shopDomain;
-  logFields.topic = delivery.topic;
-
-  const parsed = options.schema.safeParse(delivery.payload);
-  if (!parsed.success) {
-    const reason = `The ${delivery.topic} payload does not match Shopify's format: ${describeIssues(parsed.error)}`;
-    await deadLetter(client, delivery.id, reason);
-    await client.query("COMMIT");
-    return "dead_letter";
-  }
-  let outcome: DeliveryOutcome;
+): Promise<DeliveryOutcome> {
   if (options.shop === "installed" && shop?.state !== "installed") {
-    outcome = {
+    return {
       status: "ignored",
       reason: shop
         ? `${delivery.shopDomain} has uninstalled Recur`
         : `${delivery.shopDomain} has not installed Recur`,
     };
-  } else {
-    outcome = await options.process({
-      client,
-      delivery,
-      payload: parsed.data,
-      shop: shop as R extends "installed" ? ShopRow : ShopRow | undefined,
-      logFields,
-    });
   }
-  // Settling `processed` is where a twin of the event meets the one-processed-per-event rule.
-  await settle(client, delivery.id, outcome, { commit: true });
-  if (outcome.status !== "processed") logFields.reason = outcome.reason;
-  return outcome.status;
+  return options.process({
+    client,
+    delivery,
+    payload,
+    shop: shop as R extends "installed" ? ShopRow : ShopRow | undefined,
+    logFields,
+  });
 }

@@ -1,6 +1,6 @@
 import { pool } from "../../db.server.ts";
 import { env } from "../../env.server.ts";
-import { removeExpiredPersonalData } from "../../lib/store/privacy.server.ts";
+import { removeExpiredPersonalData } from "../../lib/db/personal-data.server.ts";
 import { defineTask } from "../define-task.server.ts";
 
 /**

@@ -20,12 +20,7 @@ export const rfmScoreShop = defineTask("rfm.score-shop", async ({ shopId }, { lo
     logFields.skipped = "shop not installed";
     return;
   }
-  const client = await pool.connect();
-  try {
-    Object.assign(logFields, await scoreShop(client, shopId));
-  } finally {
-    client.release();
-  }
+  Object.assign(logFields, await scoreShop(pool, shopId));
 });
 
 /** Rescores one customer against the shop's last full run, after an order webhook. */
@@ -37,18 +32,13 @@ export const rfmRescoreCustomer = defineTask(
       logFields.skipped = "shop not installed";
       return;
     }
-    const client = await pool.connect();
-    try {
-      const result = await rescoreCustomer(client, shopId, customerId);
-      Object.assign(logFields, {
-        scoredBefore: result.scoredBefore,
-        written: result.written,
-        removed: result.removed,
-        movedTo: result.moved?.to,
-      });
-    } finally {
-      client.release();
-    }
+    const result = await rescoreCustomer(pool, shopId, customerId);
+    Object.assign(logFields, {
+      scoredBefore: result.scoredBefore,
+      written: result.written,
+      removed: result.removed,
+      movedTo: result.moved?.to,
+    });
   },
 );
 

@@ -1,4 +1,4 @@
-import { redactShop } from "../../lib/store/privacy.server.ts";
+import { redactShop } from "../../lib/db/personal-data.server.ts";
 import { shopRedactPayload } from "../../lib/webhooks/payloads.ts";
 import { noData, otherShop } from "./compliance-rules.server.ts";
 import { defineDeliveryTask } from "./delivery-task.server.ts";

@@ -2,11 +2,11 @@
  * Reads the shop's time zone and currency from Shopify (`shop { ianaTimezone currencyCode }`) and
  * keeps them on the shop's row: nightly RFM scoring runs at the shop's own midnight, and the
  * Segments page shows money in the shop's currency. Queued after each authentication
- * (`enqueueShopSettings`, app/lib/store/shops.server.ts).
+ * (`enqueueShopSettings`, app/lib/db/shops.server.ts).
  */
 import { pool } from "../../db.server.ts";
 import { adminApiFor } from "../../lib/shopify/admin-api.server.ts";
-import { SHOP_SETTINGS, type ShopSettings } from "../../lib/shopify/operations.ts";
+import { SHOP_SETTINGS, type ShopSettings } from "../../lib/shopify/graphql-operations.ts";
 import { defineTask } from "../define-task.server.ts";
 
 /** Whether the runtime knows the zone (Intl throws a RangeError for one it does not). */

@@ -1,10 +1,10 @@
 import type { z } from "zod";
 import { customersOfOrders, enqueueCustomerRescoring } from "../../lib/rfm/jobs.server.ts";
-import { tombstone } from "../../lib/store/guarded-upsert.server.ts";
+import { tombstone } from "../../lib/db/guarded-upsert.server.ts";
 import {
   deletionOlderThanStored,
   OLDER_THAN_STORED,
-} from "../../lib/store/guarded-upsert/stale.server.ts";
+} from "../../lib/db/guarded-upsert/older-than-stored.server.ts";
 import type { DeliveryTaskName } from "../../lib/webhooks/topics.ts";
 import { defineDeliveryTask } from "./delivery-task.server.ts";
 

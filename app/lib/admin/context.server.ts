@@ -6,7 +6,7 @@ import { InvalidShopError } from "@shopify/shopify-api";
 import { pool } from "../../db.server.ts";
 import { logger } from "../../logger.server.ts";
 import { authenticate } from "../../shopify.server.ts";
-import { findShopByDomain, recordInstall, type ShopRow } from "../store/shops.server.ts";
+import { findShopByDomain, recordInstall, type ShopRow } from "../db/shops.server.ts";
 import { requestSync } from "../sync/request.server.ts";
 import { badRequest } from "./http.server.ts";
 

@@ -2,7 +2,7 @@
  * A customer's RFM row explained (docs/rfm.md): raw values, the three scores with the share of the
  * shop's scored customers each value beats, the cell that placed them, and their moves.
  */
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 
 export interface CustomerRfm {
   asOf: Date;

@@ -4,7 +4,7 @@
  * made by tag or summary webhooks, or by a redaction, before the customer itself arrived).
  */
 import { z } from "zod";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import {
   keysetPage,
   PAGE_SIZE,
@@ -14,7 +14,7 @@ import {
   type Page,
 } from "./keyset.server.ts";
 import { containsPattern, parseSearchText, searchedPage } from "./search.server.ts";
-import { liveRow } from "../store/records.ts";
+import { liveRow } from "../db/records.ts";
 
 export const CUSTOMER_SORTS = {
   updated: { column: "c.shopify_updated_at", columnType: "timestamptz", nullable: false },

@@ -3,7 +3,7 @@
  * pages; and one delivery with the headers that matter, its payload and its last error.
  */
 import { z } from "zod";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import { TOPIC_TASKS } from "../webhooks/topics.ts";
 import { keysetPage, pageFields, type Page } from "./keyset.server.ts";
 

@@ -8,7 +8,7 @@
  * in index order by its own branch of a UNION ALL, so that both stay range scans of the sort's index.
  */
 import { z } from "zod";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import { badRequest } from "./http.server.ts";
 
 export type Direction = "asc" | "desc";

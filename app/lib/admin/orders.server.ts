@@ -3,7 +3,7 @@
  * date or total; keyset pages. Only live rows (not deleted, not a redaction's placeholder).
  */
 import type { z } from "zod";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import {
   keysetPage,
   PAGE_SIZE,
@@ -12,7 +12,7 @@ import {
   type Page,
 } from "./keyset.server.ts";
 import { containsPattern, parseSearchText, searchedPage } from "./search.server.ts";
-import { liveRow } from "../store/records.ts";
+import { liveRow } from "../db/records.ts";
 import { searchText } from "./customers.server.ts";
 
 /** Customers whose name matches a word, at most; their orders join the results. */

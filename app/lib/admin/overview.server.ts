@@ -4,13 +4,13 @@
  * health over the last 24 hours; the shop's queue depth; what needs the merchant; and the two
  * charts' series. Every statement names the shop.
  */
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import type { SyncEntity } from "../sync/bulk-queries.ts";
 import { SYNC_ENTITIES } from "../sync/request.server.ts";
 import type { SyncKind } from "../sync/runs.server.ts";
 import { canReadAllOrders, type AdminContext } from "./context.server.ts";
 import { readStoreCounts, readSyncActivity } from "./progress.server.ts";
-import { liveRow } from "../store/records.ts";
+import { liveRow } from "../db/records.ts";
 
 /** Everything the overview shows, read at once. */
 export async function readOverview(

@@ -1,6 +1,6 @@
 /** The customers/data_request requests a shop received, and the export Recur built for each. */
 import { z } from "zod";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import { keysetPage, pageFields, type Page } from "./keyset.server.ts";
 
 export const dataRequestListSchema = z.object({

@@ -5,9 +5,9 @@
  * run's own search for an incremental one) and the bulk operation's count of the objects it
  * exported so far, read live through the merchant's session. Every statement names the shop.
  */
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import { logger } from "../../logger.server.ts";
-import { STORE_COUNTS, type StoreCounts } from "../shopify/operations.ts";
+import { STORE_COUNTS, type StoreCounts } from "../shopify/graphql-operations.ts";
 import type { SyncEntity } from "../sync/bulk-queries.ts";
 import { SYNC_ENTITIES } from "../sync/request.server.ts";
 import type { SyncKind } from "../sync/runs.server.ts";

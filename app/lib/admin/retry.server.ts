@@ -1,7 +1,7 @@
 /** The deliveries pages' "Retry": the form it sends, and what the merchant is told. */
 import { z } from "zod";
 import { pool } from "../../db.server.ts";
-import { retryDeadLetters } from "../store/deliveries.server.ts";
+import { retryDeadLetters } from "../db/delivery-status.server.ts";
 import { actionError, actionSuccess } from "./http.server.ts";
 
 const MAX_IDS = 250;

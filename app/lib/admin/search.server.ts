@@ -19,7 +19,7 @@
  * plus the matches, never by the shop.
  */
 import type pg from "pg";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import { withTransaction, type Queryable } from "../../db.server.ts";
 
 export const MIN_WORD = 3;
 
@@ -83,20 +83,11 @@ async function withinBudget<T>(
   walk: (db: Queryable) => Promise<T>,
 ): Promise<T | undefined> {
   if (!("connect" in db) || !("totalCount" in db)) return walk(db);
-  const client = await (db as pg.Pool).connect();
   try {
-    await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(budgetMs))}`);
-    try {
-      const result = await walk(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK");
-      if ((error as { code?: string }).code === QUERY_CANCELED) return undefined;
-      throw error;
-    }
-  } finally {
-    client.release();
+    return await withTransaction(db as pg.Pool, walk, { statementTimeoutMs: budgetMs });
+  } catch (error) {
+    if ((error as { code?: string }).code === QUERY_CANCELED) return undefined;
+    throw error;
   }
 }
 

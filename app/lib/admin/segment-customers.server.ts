@@ -5,7 +5,7 @@
  * scoped to the shop.
  */
 import type { z } from "zod";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import { SEGMENTS, type Segment } from "../rfm/rule-set.ts";
 import { CUSTOMER_SORTS, wordsMatch } from "./customers.server.ts";
 import {
@@ -16,7 +16,7 @@ import {
   type Page,
 } from "./keyset.server.ts";
 import { containsPattern, parseSearchText, searchedPage } from "./search.server.ts";
-import { liveRow } from "../store/records.ts";
+import { liveRow } from "../db/records.ts";
 
 export const SEGMENT_CUSTOMER_SORTS = {
   ...CUSTOMER_SORTS,

@@ -3,7 +3,7 @@
  * last full run (docs/rfm.md). Every query is scoped to the shop.
  */
 import { z } from "zod";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import { RULE_SET, SEGMENTS } from "../rfm/rule-set.ts";
 
 export const segmentsSearchSchema = z.object({

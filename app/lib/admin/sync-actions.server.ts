@@ -1,6 +1,6 @@
 /** The overview's two buttons: "Sync now" (a full sync) and "Check for missed updates" (incremental). */
 import { z } from "zod";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import { requestSync } from "../sync/request.server.ts";
 
 export const syncActionSchema = z.object({

@@ -1,6 +1,6 @@
 /** A shop's sync runs, newest first, and one run in full. */
 import { z } from "zod";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import type { SyncKind, SyncRunStatus } from "../sync/runs.server.ts";
 import type { SyncEntity } from "../sync/bulk-queries.ts";
 import { keysetPage, pageFields, type Page } from "./keyset.server.ts";

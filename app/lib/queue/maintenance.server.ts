@@ -4,7 +4,7 @@
  */
 import { makeWorkerUtils, type WorkerUtils } from "graphile-worker";
 import type pg from "pg";
-import { enqueueJob } from "../../jobs/enqueue.server.ts";
+import { enqueueJob } from "./enqueue.server.ts";
 import { logger } from "../../logger.server.ts";
 import { DELIVERY_TASKS, deliveryIdOfJobKey } from "../webhooks/topics.ts";
 

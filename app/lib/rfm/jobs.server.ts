@@ -3,7 +3,8 @@
  * whenever one of their orders (or their profile) is written by a webhook. Both are enqueued in the
  * caller's transaction, with job keys that collapse bursts into one job.
  */
-import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
+import { enqueueJob } from "../queue/enqueue.server.ts";
 
 export function enqueueShopScoring(db: Queryable, shopId: number) {
   return enqueueJob(db, "rfm.score-shop", { shopId }, { jobKey: `rfm-score-shop:${shopId}` });

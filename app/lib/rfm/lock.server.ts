@@ -1,4 +1,4 @@
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 
 /** "RFM": the first key of the shop's RFM advisory lock; the shop id is the second. */
 const RFM_LOCK = 0x52464d;

@@ -6,7 +6,7 @@
  * one midnight, since the run it queues is after that midnight. Shops never scored (no full sync
  * finished yet) are left to their first sync.
  */
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import { enqueueShopScoring } from "./jobs.server.ts";
 
 /** The shops whose local midnight fell after their last full run's as_of, at `now`. */

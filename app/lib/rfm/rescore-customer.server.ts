@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type pg from "pg";
+import { withTransaction } from "../../db.server.ts";
 import { lockShopRfm } from "./lock.server.ts";
 
 const RESCORE_CUSTOMER = readFileSync(new URL("./rescore-customer.sql", import.meta.url), "utf8");
@@ -17,14 +18,14 @@ export interface RescoreResult {
   moved: { from: string | null; to: string } | null;
 }
 
+/** `db` is the pool (a connection is taken for the transaction) or a client not in a transaction. */
 export async function rescoreCustomer(
-  client: pg.PoolClient,
+  db: pg.Pool | pg.PoolClient,
   shopId: number,
   customerShopifyId: string,
   now: Date = new Date(),
 ): Promise<RescoreResult> {
-  await client.query("BEGIN");
-  try {
+  const row = await withTransaction(db, async (client) => {
     await lockShopRfm(client, shopId);
     const { rows } = await client.query<{
       scored_before: boolean;
@@ -37,16 +38,12 @@ export async function rescoreCustomer(
       text: RESCORE_CUSTOMER,
       values: [shopId, customerShopifyId, now],
     });
-    await client.query("COMMIT");
-    const row = rows[0]!;
-    return {
-      scoredBefore: row.scored_before,
-      written: row.written > 0,
-      removed: row.removed > 0,
-      moved: row.moved_to === null ? null : { from: row.moved_from, to: row.moved_to },
-    };
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  }
+    return rows[0]!;
+  });
+  return {
+    scoredBefore: row.scored_before,
+    written: row.written > 0,
+    removed: row.removed > 0,
+    moved: row.moved_to === null ? null : { from: row.moved_from, to: row.moved_to },
+  };
 }

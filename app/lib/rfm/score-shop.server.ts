@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type pg from "pg";
+import { withTransaction } from "../../db.server.ts";
 import { lockShopRfm } from "./lock.server.ts";
 import { RULE_SET } from "./rule-set.ts";
 
@@ -20,38 +21,37 @@ export interface ScoreShopResult {
   segmentChanges: number;
 }
 
+/** `db` is the pool (a connection is taken for the transaction) or a client not in a transaction. */
 export async function scoreShop(
-  client: pg.PoolClient,
+  db: pg.Pool | pg.PoolClient,
   shopId: number,
   asOf: Date = new Date(),
 ): Promise<ScoreShopResult> {
   const startedAt = new Date();
-  await client.query("BEGIN");
-  try {
-    await lockShopRfm(client, shopId);
-    // The statement sorts and hashes every scored customer several times: let it do so in memory
-    // (PostgreSQL's default 4 MB spills a large shop's sorts to temporary files).
-    await client.query("SET LOCAL work_mem = '256MB'");
-    const { rows } = await client.query<{
-      id: number;
-      scored_customers: number;
-      prospects: number;
-      rows_written: number;
-      rows_deleted: number;
-      segment_changes: number;
-    }>(SCORE_SHOP, [shopId, asOf, RULE_SET, startedAt]);
-    await client.query("COMMIT");
-    const row = rows[0]!;
-    return {
-      runId: row.id,
-      scoredCustomers: row.scored_customers,
-      prospects: row.prospects,
-      rowsWritten: row.rows_written,
-      rowsDeleted: row.rows_deleted,
-      segmentChanges: row.segment_changes,
-    };
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  }
+  // The statement sorts and hashes every scored customer several times: let it do so in memory
+  // (PostgreSQL's default 4 MB spills a large shop's sorts to temporary files).
+  const row = await withTransaction(
+    db,
+    async (client) => {
+      await lockShopRfm(client, shopId);
+      const { rows } = await client.query<{
+        id: number;
+        scored_customers: number;
+        prospects: number;
+        rows_written: number;
+        rows_deleted: number;
+        segment_changes: number;
+      }>(SCORE_SHOP, [shopId, asOf, RULE_SET, startedAt]);
+      return rows[0]!;
+    },
+    { workMemMb: 256 },
+  );
+  return {
+    runId: row.id,
+    scoredCustomers: row.scored_customers,
+    prospects: row.prospects,
+    rowsWritten: row.rows_written,
+    rowsDeleted: row.rows_deleted,
+    segmentChanges: row.segment_changes,
+  };
 }

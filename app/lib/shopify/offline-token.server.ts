@@ -11,13 +11,14 @@
  */
 import { HttpResponseError, type Session } from "@shopify/shopify-api";
 import type pg from "pg";
+import { withTransaction } from "../../db.server.ts";
 import type { CachedSessionStorage } from "./session-cache.server.ts";
 
 /** As shopify-app-remix: an offline token this close to its expiry is refreshed before use. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 
 /** How long a process waits for another's refresh before giving up (the job retries). */
-const LOCK_TIMEOUT = "30s";
+const LOCK_TIMEOUT_MS = 30_000;
 
 export class TokenRefreshError extends Error {
   override name = "TokenRefreshError";
@@ -44,22 +45,16 @@ export async function withOfflineTokenLock<T>(
   shop: string,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    await client.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
-    await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
-      `recur:offline-token:${shop}`,
-    ]);
-    const result = await fn();
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  return withTransaction(
+    pool,
+    async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
+        `recur:offline-token:${shop}`,
+      ]);
+      return fn();
+    },
+    { lockTimeoutMs: LOCK_TIMEOUT_MS },
+  );
 }
 
 /**

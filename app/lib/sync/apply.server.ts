@@ -4,7 +4,8 @@
  * tombstoned. Everything here runs in PostgreSQL: Node holds at most one chunk's returned ids.
  */
 import type pg from "pg";
-import { upsertStagedCustomers, upsertStagedOrders } from "../store/guarded-upsert.server.ts";
+import { withTransaction } from "../../db.server.ts";
+import { upsertStagedCustomers, upsertStagedOrders } from "../db/guarded-upsert.server.ts";
 import type { SyncEntity } from "./bulk-queries.ts";
 import { STAGED } from "./staging.server.ts";
 
@@ -42,22 +43,16 @@ export async function applyChunk(
   entity: SyncEntity,
   range: { fromSeq: number; toSeq: number },
 ): Promise<string[]> {
-  await client.query("BEGIN");
-  try {
-    const written =
-      entity === "customers"
-        ? await upsertStagedCustomers(client, shopId, { table: STAGED.customers, ...range })
-        : await upsertStagedOrders(client, shopId, {
-            orders: STAGED.orders,
-            lineItems: STAGED.lineItems,
-            ...range,
-          });
-    await client.query("COMMIT");
-    return written;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  }
+  // On the ingest's own connection, which holds the staging tables.
+  return withTransaction(client, (chunk) =>
+    entity === "customers"
+      ? upsertStagedCustomers(chunk, shopId, { table: STAGED.customers, ...range })
+      : upsertStagedOrders(chunk, shopId, {
+          orders: STAGED.orders,
+          lineItems: STAGED.lineItems,
+          ...range,
+        }),
+  );
 }
 
 /**

@@ -9,7 +9,7 @@
  * - `valueChecker` refuses numbers outside the range of the column they are written to (a 2^70
  *   quantity in an integer column would fail the COPY or the upsert's chunk just the same).
  */
-import type { Column } from "../store/guarded-upsert.server.ts";
+import type { Column } from "../db/guarded-upsert.server.ts";
 
 export type BulkLine =
   { number: number; text: string } | { number: number; tooLong: true; bytes: number };

@@ -2,10 +2,11 @@
  * A sync run's bulk operation as Shopify sees it: reading it, ending a run Shopify no longer knows,
  * and what a finished operation means for its run.
  */
-import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
+import { enqueueJob } from "../queue/enqueue.server.ts";
 import { logger } from "../../logger.server.ts";
 import { adminApiFor } from "../shopify/admin-api.server.ts";
-import { BULK_OPERATION, type BulkOperation } from "../shopify/operations.ts";
+import { BULK_OPERATION, type BulkOperation } from "../shopify/graphql-operations.ts";
 import { finishRun, type RunOutcome, type SyncRunRow } from "./runs.server.ts";
 
 export const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELED", "EXPIRED"]);

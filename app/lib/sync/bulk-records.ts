@@ -10,8 +10,8 @@ import {
   type CustomerRecord,
   type LineItemRecord,
   type OrderRecord,
-} from "../store/records.ts";
-import { sentEnum } from "../store/shopify-enums.server.ts";
+} from "../db/records.ts";
+import { sentEnum } from "../db/shopify-enums.server.ts";
 import { decimal, nullableString, timestamp } from "../zod-fields.ts";
 
 const gidOf = (type: string) =>

@@ -3,13 +3,13 @@
  * under one of the cluster's ingest slots (docs/decisions/036), and the run ended with its counts.
  */
 import type pg from "pg";
-import { pool } from "../../db.server.ts";
+import { pool, type Queryable } from "../../db.server.ts";
 import { env } from "../../env.server.ts";
-import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
+import { enqueueJob } from "../queue/enqueue.server.ts";
 import { logger } from "../../logger.server.ts";
 import { enqueueShopScoring } from "../rfm/jobs.server.ts";
 import { adminApiFor } from "../shopify/admin-api.server.ts";
-import { STORE_COUNTS, type StoreCounts } from "../shopify/operations.ts";
+import { STORE_COUNTS, type StoreCounts } from "../shopify/graphql-operations.ts";
 import { endUnknownRun, outcomeOf, readBulkOperation } from "./bulk-operation.server.ts";
 import { describeUrl, openBulkResult, ResultRefused } from "./download.server.ts";
 import {

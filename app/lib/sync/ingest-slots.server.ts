@@ -9,7 +9,8 @@
  *   an ingest that gives its slot back wakes the waiting ones at once.
  */
 import type pg from "pg";
-import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
+import { enqueueJob } from "../queue/enqueue.server.ts";
 
 /** Advisory lock class of the ingest slots ("RCRI"); the slot number is the lock's second key. */
 const SLOT_LOCK_CLASS = 0x52435249;

@@ -18,7 +18,7 @@
  */
 import { Readable } from "node:stream";
 import type pg from "pg";
-import { parseGid, quotableId } from "../store/records.ts";
+import { parseGid, quotableId } from "../db/records.ts";
 import { applyChunk, orphanLineItems, tombstoneAbsent } from "./apply.server.ts";
 import { boundedLines, unstorableText } from "./bulk-lines.ts";
 import type { SyncEntity } from "./bulk-queries.ts";

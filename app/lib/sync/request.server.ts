@@ -1,5 +1,6 @@
 /** Asking for a sync: what the admin's buttons, the install and reconciliation do. */
-import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
+import { enqueueJob } from "../queue/enqueue.server.ts";
 import type { SyncEntity } from "./bulk-queries.ts";
 import type { SyncKind } from "./runs.server.ts";
 

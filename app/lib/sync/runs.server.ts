@@ -1,5 +1,5 @@
 /** The sync log: one row per bulk operation run, moved along by the sync tasks. */
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import type { SyncEntity } from "./bulk-queries.ts";
 
 export type SyncKind = "full" | "incremental";

@@ -18,7 +18,7 @@ import {
   LINE_ITEM_TRAVELLING,
   ORDER_TRAVELLING,
   type Column,
-} from "../store/guarded-upsert.server.ts";
+} from "../db/guarded-upsert.server.ts";
 import { valueChecker } from "./bulk-lines.ts";
 import type { SyncEntity } from "./bulk-queries.ts";
 import { customerLine, lineItemLine, orderLine } from "./bulk-records.ts";

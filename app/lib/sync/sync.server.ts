@@ -8,15 +8,15 @@
  */
 import type pg from "pg";
 import { SessionNotFoundError } from "@shopify/shopify-app-remix/server";
-import { pool } from "../../db.server.ts";
+import { pool, withTransaction, type Queryable } from "../../db.server.ts";
 import { env } from "../../env.server.ts";
-import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
+import { enqueueJob } from "../queue/enqueue.server.ts";
 import { adminApiFor } from "../shopify/admin-api.server.ts";
 import {
   BULK_OPERATION_RUN_QUERY,
   type BulkOperation,
   type BulkOperationRunQueryResult,
-} from "../shopify/operations.ts";
+} from "../shopify/graphql-operations.ts";
 import { bulkQueryFor, updatedSince, type SyncEntity } from "./bulk-queries.ts";
 import {
   endUnknownRun,
@@ -147,18 +147,10 @@ export async function pollRun(runId: number): Promise<Observation | "gone"> {
   if (!run?.bulkOperationId || run.status !== "running" || run.ingestQueuedAt) return "gone";
   const operation = await readBulkOperation(run);
   if (!operation) return endUnknownRun(pool, run);
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
+  return withTransaction(pool, async (client) => {
     const observation = await observeBulkOperation(client, run, operation);
     if (observation === "running")
       await schedulePoll(client, run.id, Date.now() - run.startedAt.getTime());
-    await client.query("COMMIT");
     return observation;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

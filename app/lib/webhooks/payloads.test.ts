@@ -3,7 +3,7 @@
 // bigints; an absent protected field is "not sent", never "erased": docs/decisions/018, 019). No
 // Shopify-documented body is quoted here: tests/fixtures/README.md says why none is checked in yet.
 import { describe, expect, it } from "vitest";
-import { parseExactJson } from "../store/exact-json.ts";
+import { parseExactJson } from "../db/exact-json.ts";
 import { customerPayload, orderDeletePayload } from "./payloads.ts";
 
 describe("orderDeletePayload", () => {

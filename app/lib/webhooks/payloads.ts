@@ -12,8 +12,8 @@ import {
   type CustomerRecord,
   type LineItemRecord,
   type OrderRecord,
-} from "../store/records.ts";
-import { restFulfillmentStatus, sentEnum } from "../store/shopify-enums.server.ts";
+} from "../db/records.ts";
+import { restFulfillmentStatus, sentEnum } from "../db/shopify-enums.server.ts";
 import { decimal, nullableString, timestamp } from "../zod-fields.ts";
 
 const money = z.union([decimal, z.number(), z.bigint()]).transform(String);

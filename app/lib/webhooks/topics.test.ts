@@ -1,7 +1,7 @@
 // The topic table (which task handles which webhook topic), unit tier. shopify.app.toml's
 // subscriptions are checked against it in tests/integration/app-config.test.ts.
 import { describe, expect, it } from "vitest";
-import { taskCatalog } from "../../jobs/catalog.ts";
+import { taskCatalog } from "../queue/catalog.ts";
 import {
   COMPLIANCE_TOPICS,
   DELIVERY_JOB_KEY_PREFIX,

@@ -2,7 +2,7 @@
  * Which task handles which webhook topic. shopify.app.toml subscribes to exactly these topics
  * (a test checks); a delivery of any other topic is recorded as `ignored`.
  */
-import type { TaskName } from "../../jobs/catalog.ts";
+import type { TaskName } from "../queue/catalog.ts";
 
 export const TOPIC_TASKS = {
   "customers/create": "customers.create",

@@ -6,7 +6,7 @@
  */
 import { customerSpec, orderSpec } from "./columns.ts";
 import { REPLACE_LINE_ITEMS, stagedLineItemsSql } from "./line-items.ts";
-import { deletionOlderThanStoredSql, olderThanStoredSql } from "./stale.server.ts";
+import { deletionOlderThanStoredSql, olderThanStoredSql } from "./older-than-stored.server.ts";
 import { DELETE_ORDER_LINE_ITEMS, tombstoneSql } from "./tombstones.ts";
 import { guardedUpsertSql, STAGED_CHUNK } from "./upsert-sql.ts";
 

@@ -2,10 +2,8 @@
  * Enqueues jobs with graphile_worker.add_job in plain SQL, so a job can be queued inside the
  * caller's transaction, atomically with the rows that need it.
  */
-import type pg from "pg";
+import type { Queryable } from "../../db.server.ts";
 import { taskCatalog, type TaskName, type TaskPayload } from "./catalog.ts";
-
-export type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
 
 export interface EnqueueOptions {
   /** graphile-worker job key: at most one pending job per key (mode `replace`). */

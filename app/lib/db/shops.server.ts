@@ -1,5 +1,6 @@
 /** Shops and their install state, as Shopify's install and uninstall tell it. */
-import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
+import { enqueueJob } from "../queue/enqueue.server.ts";
 
 export interface ShopRow {
   id: number;

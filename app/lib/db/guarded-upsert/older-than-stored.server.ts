@@ -5,7 +5,7 @@
  * `processed` (docs/decisions/039). A message that wrote nothing because it was identical to what
  * is stored (a replay, or a sync that got there first) is not stale: it stays `processed`.
  */
-import type { Queryable } from "../../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../../db.server.ts";
 
 /** The reason a stale delivery is settled `skipped` with. */
 export const OLDER_THAN_STORED = "older than stored";

@@ -21,11 +21,11 @@
  * written; an explicit `null` clears it (docs/decisions/019). Bulk lines carry every field.
  *
  * The parts, each in guarded-upsert/: columns.ts (the column specs), upsert-sql.ts (the SQL
- * generator), line-items.ts (line-item replacement), tombstones.ts (deletions), stale.server.ts
+ * generator), line-items.ts (line-item replacement), tombstones.ts (deletions), older-than-stored.server.ts
  * (whether a message that wrote nothing was older than stored). The statements they generate are
  * checked in as guarded-upsert/sql/*.sql; guarded-upsert/statements.test.ts fails when one changes.
  */
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import {
   customerSpec,
   LINE_ITEM_TRAVELLING,

@@ -1,6 +1,9 @@
 import { customersOfOrders, enqueueCustomerRescoring } from "../../lib/rfm/jobs.server.ts";
-import { upsertOrders } from "../../lib/store/guarded-upsert.server.ts";
-import { OLDER_THAN_STORED, olderThanStored } from "../../lib/store/guarded-upsert/stale.server.ts";
+import { upsertOrders } from "../../lib/db/guarded-upsert.server.ts";
+import {
+  OLDER_THAN_STORED,
+  olderThanStored,
+} from "../../lib/db/guarded-upsert/older-than-stored.server.ts";
 import { orderPayload } from "../../lib/webhooks/payloads.ts";
 import { defineDeliveryTask } from "./delivery-task.server.ts";
 

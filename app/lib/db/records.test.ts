@@ -1,4 +1,4 @@
-// Records as Recur stores them (app/lib/store/records.ts), unit tier: the live-row condition.
+// Records as Recur stores them (app/lib/db/records.ts), unit tier: the live-row condition.
 import { describe, expect, it } from "vitest";
 import { liveRow } from "./records.ts";
 

@@ -3,7 +3,7 @@
  * shop's erasure 48 hours after uninstall. Every statement names its shop.
  */
 import { env } from "../../env.server.ts";
-import type { Queryable } from "../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../db.server.ts";
 import { parseExactJson } from "./exact-json.ts";
 
 const PERSONAL_CUSTOMER_FIELDS = "email = NULL, first_name = NULL, last_name = NULL, phone = NULL";

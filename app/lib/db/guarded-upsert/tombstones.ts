@@ -2,7 +2,7 @@
  * Tombstones: a deletion leaves the row (so that a stale update cannot bring it back), unless a
  * version newer than the deletion is stored, which wins. An order's line items go with it.
  */
-import type { Queryable } from "../../../jobs/enqueue.server.ts";
+import type { Queryable } from "../../../db.server.ts";
 
 /** Records a deletion at $3 of row $2 of shop $1 in `table`; a row when it applied. */
 export function tombstoneSql(table: "customers" | "orders"): string {

@@ -1,7 +1,8 @@
 /** Webhook deliveries: their status as their jobs move them along. Every query names its shop or id. */
 import type pg from "pg";
 import { env } from "../../env.server.ts";
-import { enqueueJob, type Queryable } from "../../jobs/enqueue.server.ts";
+import { withTransaction, type Queryable } from "../../db.server.ts";
+import { enqueueJob } from "../queue/enqueue.server.ts";
 import { deliveryJobKey, TOPIC_TASKS, taskForTopic } from "../webhooks/topics.ts";
 import { parseExactJson } from "./exact-json.ts";
 import type { ShopRow } from "./shops.server.ts";
@@ -29,27 +30,23 @@ type StartedRow = Omit<DeliveryRow, "payload"> & { payload: string; shop: ShopRo
  * the row until it ends), and reads its shop in the same statement. Returns nothing when the
  * delivery is already settled (processed, skipped, ignored, dead letter) or gone (erased by shop/redact).
  *
- * With `begin`, it opens that transaction first, its commit asynchronous (see
- * delivery-task.server.ts). The statement is prepared once per connection (named): a worker runs it
- * for every delivery, and planning it each time cost more than running it.
+ * The statement is prepared once per connection (named): a worker runs it for every delivery, and
+ * planning it each time cost more than running it (docs/decisions/017).
  */
 export async function startProcessing(
   db: Queryable,
   deliveryId: string,
-  { begin = false }: { begin?: boolean } = {},
 ): Promise<{ delivery: DeliveryRow; shop: ShopRow | undefined } | undefined> {
-  const sql = (id: string) => `WITH delivery AS (
+  const { rows } = await db.query<StartedRow>({
+    name: "start-processing",
+    text: `WITH delivery AS (
        UPDATE webhook_deliveries SET status = 'processing', attempts = attempts + 1
-       WHERE id = ${id} AND status IN ('received', 'processing')
+       WHERE id = $1 AND status IN ('received', 'processing')
        RETURNING ${DELIVERY_FIELDS})
      SELECT delivery.*,
        CASE WHEN s.id IS NOT NULL THEN json_build_object('id', s.id, 'domain', s.domain,
          'state', s.state, 'installedAt', s.installed_at, 'uninstalledAt', s.uninstalled_at) END AS shop
-     FROM delivery LEFT JOIN shops s ON s.domain = delivery."shopDomain"`;
-  if (begin) await db.query("BEGIN; SET LOCAL synchronous_commit = off");
-  const { rows } = await db.query<StartedRow>({
-    name: "start-processing",
-    text: sql("$1"),
+     FROM delivery LEFT JOIN shops s ON s.domain = delivery."shopDomain"`,
     values: [deliveryId],
   });
   const row = rows[0];
@@ -70,29 +67,19 @@ export async function startProcessing(
 export type DeliveryOutcome =
   | { status: "processed" }
   | { status: "ignored"; reason: string }
-  /** A stale message: older than what is stored, so nothing was written (guarded-upsert/stale.server.ts). */
+  /** A stale message: older than what is stored, so nothing was written (guarded-upsert/older-than-stored.server.ts). */
   | { status: "skipped"; reason: string };
 
-/**
- * Settles a delivery; called in the transaction that made its writes, which `commit` then commits.
- */
-export async function settle(
-  db: Queryable,
-  deliveryId: string,
-  outcome: DeliveryOutcome,
-  { commit = false }: { commit?: boolean } = {},
-) {
+/** Settles a delivery, in the transaction that made its writes (prepared, as startProcessing is). */
+export async function settle(db: Queryable, deliveryId: string, outcome: DeliveryOutcome) {
   const reason = outcome.status === "processed" ? null : outcome.reason;
-  const sql = (id: string, status: string, error: string) =>
-    `UPDATE webhook_deliveries
-     SET status = ${status}::delivery_status, last_error = ${error}, processed_at = now()
-     WHERE id = ${id}`;
   await db.query({
     name: "settle-delivery",
-    text: sql("$1", "$2", "$3"),
+    text: `UPDATE webhook_deliveries
+     SET status = $2::delivery_status, last_error = $3, processed_at = now()
+     WHERE id = $1`,
     values: [deliveryId, outcome.status, reason],
   });
-  if (commit) await db.query("COMMIT");
 }
 
 export async function deadLetter(db: Queryable, deliveryId: string, reason: string) {
@@ -149,14 +136,12 @@ export interface RetryOutcome {
  * each one's job again under its delivery id, in one transaction. Ids of another shop change nothing.
  */
 export async function retryDeadLetters(
-  db: Pick<pg.Pool, "connect">,
+  db: pg.Pool,
   shopDomain: string,
   ids: string[],
 ): Promise<RetryOutcome> {
   const unique = [...new Set(ids)];
-  const client = await db.connect();
-  try {
-    await client.query("BEGIN");
+  const { found, flipped } = await withTransaction(db, async (client) => {
     const { rows: found } = await client.query<{ id: string }>(
       `SELECT id FROM webhook_deliveries WHERE shop_domain = $1 AND id = ANY($2::text[]) FOR UPDATE`,
       [shopDomain, unique],
@@ -176,18 +161,13 @@ export async function retryDeadLetters(
         { jobKey: deliveryJobKey(delivery.id), maxAttempts: env.WEBHOOK_MAX_ATTEMPTS },
       );
     }
-    await client.query("COMMIT");
-    const foundIds = new Set(found.map((row) => row.id));
-    const retried = new Set(flipped.map((row) => row.id));
-    return {
-      retried: unique.filter((id) => retried.has(id)),
-      notFound: unique.filter((id) => !foundIds.has(id)),
-      notDeadLetters: unique.filter((id) => foundIds.has(id) && !retried.has(id)),
-    };
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+    return { found, flipped };
+  });
+  const foundIds = new Set(found.map((row) => row.id));
+  const retried = new Set(flipped.map((row) => row.id));
+  return {
+    retried: unique.filter((id) => retried.has(id)),
+    notFound: unique.filter((id) => !foundIds.has(id)),
+    notDeadLetters: unique.filter((id) => foundIds.has(id) && !retried.has(id)),
+  };
 }

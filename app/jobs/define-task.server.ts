@@ -1,6 +1,7 @@
 /** Wraps a task body: parses its payload with the catalog schema, and logs one line per run. */
 import type { JobHelpers, Task } from "graphile-worker";
 import { logger } from "../logger.server.ts";
+import { describeIssues } from "../lib/zod-issues.ts";
 import { taskCatalog, type TaskName, type TaskPayload } from "../lib/queue/catalog.ts";
 
 export class InvalidJobPayloadError extends Error {
@@ -38,9 +39,7 @@ export function toGraphileTask<T extends TaskName>(definition: TaskDefinition<T>
       // A payload that does not fit its task never runs the task body. The job fails, and once it
       // exhausts max_attempts the sweeper reports it; the error names what was wrong.
       const error = new InvalidJobPayloadError(
-        `invalid ${definition.name} payload: ${parsed.error.issues
-          .map((issue) => `${issue.path.join(".") || "payload"}: ${issue.message}`)
-          .join("; ")}`,
+        `invalid ${definition.name} payload: ${describeIssues(parsed.error, { root: "payload", limit: Infinity })}`,
       );
       logger.error({ ...logFields, err: error }, "job rejected");
       throw error;

@@ -13,6 +13,7 @@ import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { z } from "zod";
+import { describeIssues } from "../zod-issues.ts";
 import {
   CUSTOMER_TRAVELLING,
   LINE_ITEM_TRAVELLING,
@@ -47,13 +48,6 @@ export interface Stager {
   read(json: unknown): { values: CopyValue[] } | { reason: string };
 }
 
-function describe(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.join(".") || "line"}: ${issue.message}`)
-    .join("; ");
-}
-
 function stager<R>(kind: Kind, schema: z.ZodType<R>, columns: Column<R>[]): Stager {
   const outOfRange = valueChecker(columns);
   return {
@@ -61,7 +55,7 @@ function stager<R>(kind: Kind, schema: z.ZodType<R>, columns: Column<R>[]): Stag
     columns: columns.map((c) => [c.name, c.type]),
     read(json) {
       const parsed = schema.safeParse(json);
-      if (!parsed.success) return { reason: describe(parsed.error) };
+      if (!parsed.success) return { reason: describeIssues(parsed.error, { root: "line" }) };
       // Bulk lines carry every field: a value not sent is staged as NULL.
       const values = columns.map((c) => c.value(parsed.data) ?? null);
       const reason = outOfRange(values);

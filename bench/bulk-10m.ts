@@ -12,21 +12,17 @@
 import { mkdir, rm } from "node:fs/promises";
 import { loadavg } from "node:os";
 import path from "node:path";
-import pg from "pg";
-import { buildIfStale, startChild, waitForHttp } from "../scripts/lib/stack.ts";
+import { startChild, waitForHttp } from "../scripts/lib/stack.ts";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
-import { startShopifyStandIn } from "../tests/shopify-standin/index.ts";
 import { productionEnv } from "./lib/app-env.ts";
-import { startBenchDatabase } from "./lib/database.ts";
+import { startSyncStack } from "./lib/sync-stack.ts";
 import { installSeededShop } from "./lib/installed-shop.ts";
-import { freePort, peakRssMb } from "./lib/processes.ts";
+import { peakRssMb } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 3_000_000);
 const HEAP_CAP_MB = 256;
-const KEY = "bench-api-key";
-const SECRET = "bench-api-secret";
 const load = () =>
   loadavg()
     .map((n) => n.toFixed(1))
@@ -35,28 +31,7 @@ const log = (message: string) =>
   console.log(`${new Date().toISOString().slice(11, 19)} ${message} (load ${load()})`);
 
 const loadAtStart = load();
-const database = await startBenchDatabase("bulk-10m");
-const db = new pg.Client({ connectionString: database.url });
-await db.connect();
-await buildIfStale();
-const appPort = await freePort();
-const appUrl = `http://127.0.0.1:${appPort}`;
-const standIn = await startShopifyStandIn({
-  appUrl,
-  apiKey: KEY,
-  apiSecret: SECRET,
-  bulk: { objectsPerSecond: 100_000_000 },
-});
-const seamEnv = {
-  NODE_ENV: "test",
-  DATABASE_URL: database.url,
-  PORT: String(appPort),
-  SHOPIFY_APP_URL: appUrl,
-  SHOPIFY_API_KEY: KEY,
-  SHOPIFY_API_SECRET: SECRET,
-  SHOPIFY_STANDIN_URL: standIn.url,
-  LOG_LEVEL: "info",
-};
+const { database, db, appUrl, standIn, env: seamEnv } = await startSyncStack("bulk-10m");
 const ingested: Record<string, unknown>[] = [];
 const web = startChild({
   name: "web",

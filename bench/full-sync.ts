@@ -9,45 +9,19 @@
  */
 import { loadavg } from "node:os";
 import path from "node:path";
-import pg from "pg";
-import { buildIfStale, startChild, waitForHttp } from "../scripts/lib/stack.ts";
+import { startChild, waitForHttp } from "../scripts/lib/stack.ts";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
-import { startShopifyStandIn } from "../tests/shopify-standin/index.ts";
 import { compareWithGroundTruth } from "../tests/support/ground-truth.ts";
 import { productionEnv } from "./lib/app-env.ts";
-import { startBenchDatabase } from "./lib/database.ts";
+import { startSyncStack } from "./lib/sync-stack.ts";
 import { installSeededShop } from "./lib/installed-shop.ts";
-import { freePort, peakRssMb } from "./lib/processes.ts";
+import { peakRssMb } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 300_000);
-const KEY = "bench-api-key";
-const SECRET = "bench-api-secret";
 
-const database = await startBenchDatabase("full-sync");
-const db = new pg.Client({ connectionString: database.url });
-await db.connect();
-await buildIfStale();
-const appPort = await freePort();
-const appUrl = `http://127.0.0.1:${appPort}`;
-const standIn = await startShopifyStandIn({
-  appUrl,
-  apiKey: KEY,
-  apiSecret: SECRET,
-  bulk: { objectsPerSecond: 100_000_000 },
-});
-const env = {
-  NODE_ENV: "production",
-  DATABASE_URL: database.url,
-  PORT: String(appPort),
-  SHOPIFY_APP_URL: appUrl,
-  SHOPIFY_API_KEY: KEY,
-  SHOPIFY_API_SECRET: SECRET,
-  LOG_LEVEL: "info",
-};
-// Production refuses the stand-in seam; these processes run as "test", everything else production-like.
-const seamEnv = { ...env, NODE_ENV: "test", SHOPIFY_STANDIN_URL: standIn.url };
+const { database, db, appUrl, standIn, env: seamEnv } = await startSyncStack("full-sync");
 const web = startChild({ name: "web", args: ["server.ts"], env: seamEnv, onLine: () => {} });
 // BENCH_WORKER_NODE_OPTIONS reaches the worker alone (e.g. "--cpu-prof --heap-prof" to profile it).
 const workerEnv = { ...seamEnv, NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS ?? "" };

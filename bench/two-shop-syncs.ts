@@ -7,43 +7,16 @@
  * from queueing to the last run completed; "first shop done" is when the earlier of the two shops
  * had both runs completed (what a new install waits for when another shop is syncing).
  */
-import pg from "pg";
-import { buildIfStale, startChild, waitForHttp, type Child } from "../scripts/lib/stack.ts";
-import { startShopifyStandIn } from "../tests/shopify-standin/index.ts";
+import { startChild, waitForHttp, type Child } from "../scripts/lib/stack.ts";
 import { compareWithGroundTruth } from "../tests/support/ground-truth.ts";
-import { startBenchDatabase } from "./lib/database.ts";
+import { startSyncStack } from "./lib/sync-stack.ts";
 import { installSeededShop } from "./lib/installed-shop.ts";
-import { freePort } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 30_000);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 90_000);
-const KEY = "bench-api-key";
-const SECRET = "bench-api-secret";
 
-const database = await startBenchDatabase("two-shop-syncs");
-const db = new pg.Client({ connectionString: database.url });
-await db.connect();
-await buildIfStale();
-const appPort = await freePort();
-const appUrl = `http://127.0.0.1:${appPort}`;
-const standIn = await startShopifyStandIn({
-  appUrl,
-  apiKey: KEY,
-  apiSecret: SECRET,
-  bulk: { objectsPerSecond: 100_000_000 },
-});
-// Production refuses the stand-in seam; these processes run as "test", everything else production-like.
-const env = {
-  NODE_ENV: "test",
-  DATABASE_URL: database.url,
-  PORT: String(appPort),
-  SHOPIFY_APP_URL: appUrl,
-  SHOPIFY_API_KEY: KEY,
-  SHOPIFY_API_SECRET: SECRET,
-  SHOPIFY_STANDIN_URL: standIn.url,
-  LOG_LEVEL: "info",
-};
+const { database, db, appUrl, standIn, env } = await startSyncStack("two-shop-syncs");
 const startWorker = (cap: number) =>
   startChild({
     name: "worker",

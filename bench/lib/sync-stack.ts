@@ -1,0 +1,40 @@
+/**
+ * What every sync benchmark starts with: a benchmark database, a client on it, the built app, a
+ * free port for Recur's web process and the Shopify stand-in that sends its webhooks there, plus
+ * the environment of Recur's processes. They run as "test" because production refuses the
+ * stand-in seam; everything else is production-like.
+ */
+import pg from "pg";
+import { buildIfStale } from "../../scripts/lib/stack.ts";
+import { startShopifyStandIn } from "../../tests/shopify-standin/index.ts";
+import { startBenchDatabase } from "./database.ts";
+import { freePort } from "./processes.ts";
+
+const KEY = "bench-api-key";
+const SECRET = "bench-api-secret";
+
+export async function startSyncStack(name: string) {
+  const database = await startBenchDatabase(name);
+  const db = new pg.Client({ connectionString: database.url });
+  await db.connect();
+  await buildIfStale();
+  const appPort = await freePort();
+  const appUrl = `http://127.0.0.1:${appPort}`;
+  const standIn = await startShopifyStandIn({
+    appUrl,
+    apiKey: KEY,
+    apiSecret: SECRET,
+    bulk: { objectsPerSecond: 100_000_000 },
+  });
+  const env = {
+    NODE_ENV: "test",
+    DATABASE_URL: database.url,
+    PORT: String(appPort),
+    SHOPIFY_APP_URL: appUrl,
+    SHOPIFY_API_KEY: KEY,
+    SHOPIFY_API_SECRET: SECRET,
+    SHOPIFY_STANDIN_URL: standIn.url,
+    LOG_LEVEL: "info",
+  };
+  return { database, db, appUrl, standIn, env };
+}

@@ -15,7 +15,7 @@ import path from "node:path";
 import { startChild, waitForHttp } from "../scripts/lib/stack.ts";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
 import { productionEnv } from "./lib/app-env.ts";
-import { startSyncStack } from "./lib/sync-stack.ts";
+import { readSyncRuns, startSyncStack } from "./lib/sync-stack.ts";
 import { installSeededShop } from "./lib/installed-shop.ts";
 import { peakRssMb } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
@@ -144,16 +144,7 @@ try {
   const copy = await copyIntoLikeTables(database.url, tsvs);
   log(`COPY of ${copy.rows} rows in ${Math.round(copy.ms / 1000)} s`);
 
-  const { rows: runs } = await db.query<{
-    entity: string;
-    ms: number;
-    rows_written: number;
-    object_count: string;
-  }>(
-    `SELECT entity::text, extract(epoch FROM finished_at - started_at) * 1000 AS ms, rows_written,
-            object_count::text FROM sync_runs WHERE shop_id = $1 ORDER BY entity`,
-    [shopId],
-  );
+  const runs = await readSyncRuns(db, shopId);
   const lines = runs.reduce((sum, run) => sum + Number(run.object_count), 0);
   await saveResult({
     benchmark: "bulk-10m",

@@ -13,7 +13,7 @@ import { startChild, waitForHttp } from "../scripts/lib/stack.ts";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
 import { compareWithGroundTruth } from "../tests/support/ground-truth.ts";
 import { productionEnv } from "./lib/app-env.ts";
-import { startSyncStack } from "./lib/sync-stack.ts";
+import { readSyncRuns, startSyncStack } from "./lib/sync-stack.ts";
 import { installSeededShop } from "./lib/installed-shop.ts";
 import { peakRssMb } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
@@ -84,16 +84,7 @@ try {
   }
   const downloadMs = performance.now() - downloadStarted;
 
-  const { rows: runs } = await db.query<{
-    entity: string;
-    ms: number;
-    rows_written: number;
-    object_count: string;
-  }>(
-    `SELECT entity::text, extract(epoch FROM finished_at - started_at) * 1000 AS ms, rows_written,
-            object_count::text FROM sync_runs WHERE shop_id = $1 ORDER BY entity`,
-    [shopId],
-  );
+  const runs = await readSyncRuns(db, shopId);
   const comparison = await compareWithGroundTruth(db, domain, standIn.groundTruth(domain));
   if (!comparison.equal)
     throw new Error(`Recur differs from the store: ${comparison.differences.join("; ")}`);

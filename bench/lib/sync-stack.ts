@@ -38,3 +38,18 @@ export async function startSyncStack(name: string) {
   };
   return { database, db, appUrl, standIn, env };
 }
+
+/** A shop's sync runs as the benchmarks report them: time taken, rows written, objects read. */
+export async function readSyncRuns(db: pg.Client, shopId: number) {
+  const { rows } = await db.query<{
+    entity: string;
+    ms: number;
+    rows_written: number;
+    object_count: string;
+  }>(
+    `SELECT entity::text, extract(epoch FROM finished_at - started_at) * 1000 AS ms, rows_written,
+            object_count::text FROM sync_runs WHERE shop_id = $1 ORDER BY entity`,
+    [shopId],
+  );
+  return rows;
+}

@@ -20,7 +20,11 @@ export interface BenchDatabase {
   stop(): Promise<void>;
 }
 
-export async function startBenchDatabase(name: string): Promise<BenchDatabase> {
+/** `settings`: server settings for the embedded cluster (ignored with DATABASE_URL). */
+export async function startBenchDatabase(
+  name: string,
+  settings: Record<string, string | number> = {},
+): Promise<BenchDatabase> {
   let url: string;
   let stopServer = async () => {};
   if (process.env.DATABASE_URL) {
@@ -48,6 +52,7 @@ export async function startBenchDatabase(name: string): Promise<BenchDatabase> {
       port: await freePort(),
       database: "recur",
       ephemeral: true,
+      settings,
     });
     url = postgres.url;
     stopServer = async () => {

@@ -1,7 +1,7 @@
 /**
  * When RFM work is queued: a full scoring of a shop after its syncs, and a rescoring of a customer
- * whenever one of their orders (or their profile) is written by a webhook. Both are enqueued in the
- * caller's transaction, with job keys that collapse bursts into one job.
+ * when a webhook changed what RFM reads of them (docs/rfm.md, "Incremental"; docs/decisions/058).
+ * Both are enqueued in the caller's transaction, with job keys that collapse bursts into one job.
  */
 import type { Queryable } from "../../db.server.ts";
 import { enqueueJob } from "../queue/enqueue.server.ts";
@@ -11,9 +11,15 @@ export function enqueueShopScoring(db: Queryable, shopId: number) {
 }
 
 /**
- * One pending rescoring per shop and customer: a burst of orders for one customer is one job
- * (graphile-worker's `replace` mode updates the pending job; a job already running is followed by
- * one more).
+ * How long a rescoring waits after the first change that queued it: the changes of a burst (an
+ * order's create, payment and fulfilment arrive within seconds) made in that time are one job.
+ */
+export const RESCORE_DELAY_MS = 500;
+
+/**
+ * One pending rescoring per shop and customer, due RESCORE_DELAY_MS after the first change that
+ * queued it: later changes before it runs keep its time (graphile-worker's `preserve_run_at`), so
+ * a burst is one job; a job already running is followed by one more, which sees every change.
  */
 export async function enqueueCustomerRescoring(
   db: Queryable,
@@ -26,7 +32,11 @@ export async function enqueueCustomerRescoring(
       db,
       "rfm.rescore-customer",
       { shopId, customerId },
-      { jobKey: `rfm-rescore:${shopId}:${customerId}` },
+      {
+        jobKey: `rfm-rescore:${shopId}:${customerId}`,
+        jobKeyMode: "preserve_run_at",
+        runAt: new Date(Date.now() + RESCORE_DELAY_MS),
+      },
     );
   }
 }
@@ -45,4 +55,58 @@ export async function customersOfOrders(
     values: [shopId, orderIds],
   });
   return rows.map((row) => row.customer);
+}
+
+/**
+ * What RFM reads of a stored order (rescore-customer.sql, score-shop.sql): its customer and every
+ * field that decides whether it is eligible, when it was placed and what it is worth. Two states
+ * are equal exactly when a rescoring of the customer would read the order the same way.
+ */
+export interface OrderRfmState {
+  customer: string | null;
+  /** The fields as PostgreSQL prints them, compared as text. */
+  fields: string;
+}
+
+/**
+ * The stored order's RFM state, or undefined when there is none. With `lock`, the row is locked
+ * as the guarded upsert would lock it (FOR NO KEY UPDATE), so that the state read is the one the
+ * upsert then replaces, whatever another transaction did in between.
+ */
+export async function orderRfmState(
+  db: Queryable,
+  shopId: number,
+  orderId: string,
+  { lock }: { lock: boolean },
+): Promise<OrderRfmState | undefined> {
+  const { rows } = await db.query<OrderRfmState>({
+    name: lock ? "rfm-order-state-locked" : "rfm-order-state",
+    text: `SELECT customer_shopify_id::text AS customer,
+             row(customer_shopify_id, deleted_at IS NULL, shopify_updated_at IS NOT NULL,
+                 cancelled_at, test, financial_status, processed_at, shopify_created_at,
+                 current_total_price)::text AS fields
+           FROM orders WHERE shop_id = $1 AND shopify_id = $2::numeric
+           ${lock ? "FOR NO KEY UPDATE" : ""}`,
+    values: [shopId, orderId],
+  });
+  return rows[0];
+}
+
+/**
+ * Whether the stored customer is live for RFM (not deleted, not a placeholder, not erased), with
+ * the row locked as the guarded upsert would lock it. A customer who is live already keeps their
+ * RFM row whatever their profile says; one who becomes live needs one.
+ */
+export async function customerLiveForRfm(
+  db: Queryable,
+  shopId: number,
+  customerId: string,
+): Promise<boolean> {
+  const { rows } = await db.query<{ live: boolean }>({
+    name: "rfm-customer-live-locked",
+    text: `SELECT deleted_at IS NULL AND shopify_updated_at IS NOT NULL AND redacted_at IS NULL AS live
+           FROM customers WHERE shop_id = $1 AND shopify_id = $2::numeric FOR NO KEY UPDATE`,
+    values: [shopId, customerId],
+  });
+  return rows[0]?.live ?? false;
 }

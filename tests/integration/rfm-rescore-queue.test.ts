@@ -1,9 +1,13 @@
 /**
- * When a customer's rescoring is queued (docs/decisions/058): only for changes RFM reads, and a
- * little ahead, so that a burst is one job.
+ * When a customer's rescoring is queued (docs/decisions/058) and how rescorings lock (059): only
+ * for changes RFM reads, a little ahead so that a burst is one job, and side by side for different
+ * customers of one shop while a full run still excludes them all.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RESCORE_DELAY_MS } from "../../app/lib/rfm/jobs.server.ts";
+import { pool, withTransaction } from "../../app/db.server.ts";
+import { enqueueShopScoring, RESCORE_DELAY_MS } from "../../app/lib/rfm/jobs.server.ts";
+import { lockCustomerRfm } from "../../app/lib/rfm/lock.server.ts";
+import { rescoreCustomer } from "../../app/lib/rfm/rescore-customer.server.ts";
 import * as webhooks from "../../app/routes/webhooks.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
 import { installShop, query, unsettledDeliveries } from "../support/db.ts";
@@ -201,5 +205,42 @@ describe("rescorings are queued for what RFM reads", () => {
     await drainJobs();
     expect((await rfmRows(shopId)).size).toBe(0);
     expect(await rescoring()).toEqual([]);
+  });
+});
+
+describe("rescorings lock per customer", () => {
+  it("rescorings of different customers run side by side; a full run waits for them", async () => {
+    const shop = "rfm-queue-locks.myshopify.com";
+    const shopId = await installShop(shop);
+    for (let c = 1; c <= 2; c++) {
+      await send(shop, {
+        topic: "customers/create",
+        payload: restCustomer(c, "2026-11-20T10:00:00+00:00"),
+      });
+      await send(shop, {
+        topic: "orders/create",
+        payload: order(100 + c, c, "2026-11-20T10:00:00+00:00"),
+      });
+    }
+    await drainJobs();
+    await enqueueShopScoring(pool, shopId);
+    await drainJobs();
+    expect([...(await rfmRows(shopId)).keys()].sort()).toEqual(["1", "2"]);
+
+    await withTransaction(pool, async (client) => {
+      // Customer 1's rescoring is in progress here.
+      await lockCustomerRfm(client, shopId, "1");
+      // Customer 2's completes meanwhile (it would hang here if rescorings excluded each other).
+      const result = await rescoreCustomer(pool, shopId, "2");
+      expect(result.scoredBefore).toBe(true);
+      // A full run's exclusive lock, and customer 1's own, are not to be had until this ends.
+      const [probe] = await query<{ shop_exclusive: boolean; shop_shared: boolean; same: boolean }>(
+        `SELECT pg_try_advisory_xact_lock(${0x52464d}, $1) AS shop_exclusive,
+                pg_try_advisory_xact_lock_shared(${0x52464d}, $1) AS shop_shared,
+                pg_try_advisory_xact_lock(hashtextextended('rfm-customer:' || $1 || ':1', 0)) AS same`,
+        [shopId],
+      );
+      expect(probe).toEqual({ shop_exclusive: false, shop_shared: true, same: false });
+    });
   });
 });

@@ -175,8 +175,8 @@ describe("rescorings are queued for what RFM reads", () => {
     const shop = "rfm-queue-debounce.myshopify.com";
     const shopId = await installShop(shop);
     const rescoring = () =>
-      query<{ key: string; delay_ms: number; run_at: Date }>(
-        `SELECT key, extract(epoch FROM run_at - created_at) * 1000 AS delay_ms, run_at
+      query<{ key: string; delay_ms: number; run_at: Date; updated_at: Date }>(
+        `SELECT key, extract(epoch FROM run_at - created_at) * 1000 AS delay_ms, run_at, updated_at
          FROM graphile_worker.jobs WHERE task_identifier = 'rfm.rescore-customer'`,
       );
     await send(shop, {
@@ -191,7 +191,8 @@ describe("rescorings are queued for what RFM reads", () => {
     expect(Number(first!.delay_ms)).toBeGreaterThanOrEqual(RESCORE_DELAY_MS - 1);
     expect(Number(first!.delay_ms)).toBeLessThan(RESCORE_DELAY_MS + 60_000);
 
-    // Two orders of the customer while it waits: still one job, due when it was.
+    // Two orders of the customer while it waits: still one job, due when it was, its row not
+    // even updated.
     for (const id of [30, 31]) {
       await send(shop, {
         topic: "orders/create",
@@ -199,8 +200,8 @@ describe("rescorings are queued for what RFM reads", () => {
       });
     }
     await drainJobs({ tasks: WEBHOOK_TASKS });
-    expect((await rescoring()).map((job) => [job.key, job.run_at])).toEqual([
-      [first!.key, first!.run_at],
+    expect((await rescoring()).map((job) => [job.key, job.run_at, job.updated_at])).toEqual([
+      [first!.key, first!.run_at, first!.updated_at],
     ]);
     await drainJobs();
     expect((await rfmRows(shopId)).size).toBe(0);

@@ -4,6 +4,7 @@
  * Both are enqueued in the caller's transaction, with job keys that collapse bursts into one job.
  */
 import type { Queryable } from "../../db.server.ts";
+import { taskCatalog } from "../queue/catalog.ts";
 import { enqueueJob } from "../queue/enqueue.server.ts";
 
 export function enqueueShopScoring(db: Queryable, shopId: number) {
@@ -18,8 +19,11 @@ export const RESCORE_DELAY_MS = 500;
 
 /**
  * One pending rescoring per shop and customer, due RESCORE_DELAY_MS after the first change that
- * queued it: later changes before it runs keep its time (graphile-worker's `preserve_run_at`), so
- * a burst is one job; a job already running is followed by one more, which sees every change.
+ * queued it; a change while it waits adds nothing, so a burst is one job, and a job already
+ * running is followed by one more, which sees every change. In the caller's transaction, through
+ * recur_queue_customer_rescoring (migration 20261201194000): the customer's RFM lock shared, the
+ * pending job looked up, and graphile-worker's add_job (job key, `preserve_run_at`) only when
+ * there is none (docs/decisions/058).
  */
 export async function enqueueCustomerRescoring(
   db: Queryable,
@@ -28,17 +32,24 @@ export async function enqueueCustomerRescoring(
 ): Promise<void> {
   for (const customerId of new Set(customerIds)) {
     if (!customerId) continue;
-    await enqueueJob(
-      db,
-      "rfm.rescore-customer",
-      { shopId, customerId },
-      {
-        jobKey: `rfm-rescore:${shopId}:${customerId}`,
-        jobKeyMode: "preserve_run_at",
-        runAt: new Date(Date.now() + RESCORE_DELAY_MS),
-      },
-    );
+    const payload = taskCatalog["rfm.rescore-customer"].parse({ shopId, customerId });
+    await db.query({
+      name: "rfm-queue-customer-rescoring",
+      text: "SELECT recur_queue_customer_rescoring($1, $2, $3, $4::json, $5)",
+      values: [
+        shopId,
+        customerId,
+        rescoringJobKey(shopId, customerId),
+        JSON.stringify(payload),
+        new Date(Date.now() + RESCORE_DELAY_MS),
+      ],
+    });
   }
+}
+
+/** The job key of a customer's rescoring: one pending job per shop and customer. */
+export function rescoringJobKey(shopId: number, customerId: string): string {
+  return `rfm-rescore:${shopId}:${customerId}`;
 }
 
 /** The customers the stored orders belong to (a tombstone keeps its order's customer). */

@@ -1,4 +1,4 @@
-import { enqueueCustomerRescoring, orderRfmState } from "../../lib/rfm/jobs.server.ts";
+import { enqueueCustomerRescoring, orderRfmChange } from "../../lib/rfm/jobs.server.ts";
 import { upsertOrders } from "../../lib/db/guarded-upsert.server.ts";
 import {
   OLDER_THAN_STORED,
@@ -18,17 +18,14 @@ export const ordersUpsert = defineDeliveryTask("orders.upsert", {
   schema: orderPayload,
   shop: "installed",
   async process({ client, payload, shop, logFields }) {
-    const before = await orderRfmState(client, shop.id, payload.shopifyId, { lock: true });
+    const change = await orderRfmChange(client, shop.id, payload);
     const { written } = await upsertOrders(client, shop.id, [payload]);
     logFields.written = written.length > 0;
     if (written.length > 0) {
-      const after =
-        before && (await orderRfmState(client, shop.id, payload.shopifyId, { lock: false }));
-      if (!before || after?.fields !== before.fields) {
-        await enqueueCustomerRescoring(client, shop.id, [
-          before?.customer,
-          after ? after.customer : payload.customerShopifyId,
-        ]);
+      if (!change) {
+        await enqueueCustomerRescoring(client, shop.id, [payload.customerShopifyId]);
+      } else if (change.rfmChanged) {
+        await enqueueCustomerRescoring(client, shop.id, [change.customer, change.customerAfter]);
       }
     } else if (
       await olderThanStored(client, "orders", shop.id, payload.shopifyId, [

@@ -4,6 +4,8 @@
  * Both are enqueued in the caller's transaction, with job keys that collapse bursts into one job.
  */
 import type { Queryable } from "../../db.server.ts";
+import { ORDER_TRAVELLING } from "../db/guarded-upsert/columns.ts";
+import type { OrderRecord } from "../db/records.ts";
 import { taskCatalog } from "../queue/catalog.ts";
 import { enqueueJob } from "../queue/enqueue.server.ts";
 
@@ -68,37 +70,70 @@ export async function customersOfOrders(
   return rows.map((row) => row.customer);
 }
 
+/** The order fields RFM reads (score-shop.sql, rescore-customer.sql), besides whether it is live. */
+const RFM_ORDER_FIELDS = [
+  "customer_shopify_id",
+  "cancelled_at",
+  "test",
+  "financial_status",
+  "processed_at",
+  "shopify_created_at",
+  "current_total_price",
+];
+const RFM_ORDER_COLUMNS = RFM_ORDER_FIELDS.map((name) => {
+  const column = ORDER_TRAVELLING.find((c) => c.name === name);
+  // Compared as the upsert writes them: as they travel, with no decoding or vague values.
+  if (!column || column.decode || column.vague) {
+    throw new Error(`orders.${name} is not written as it travels by the guarded upsert`);
+  }
+  return column;
+});
 /**
- * What RFM reads of a stored order (rescore-customer.sql, score-shop.sql): its customer and every
- * field that decides whether it is eligible, when it was placed and what it is worth. Two states
- * are equal exactly when a rescoring of the customer would read the order the same way.
+ * $3, $4: the incoming value of the first field and whether the record carries it; and so on. A
+ * field the record leaves out keeps its stored value (docs/decisions/019), as in the upsert.
  */
-export interface OrderRfmState {
+const incoming = RFM_ORDER_COLUMNS.map(
+  (c, i) => `CASE WHEN $${4 + 2 * i}::boolean THEN $${3 + 2 * i}::${c.type} ELSE ${c.name} END`,
+);
+const ORDER_RFM_CHANGE = `SELECT customer_shopify_id::text AS customer,
+    (${incoming[0]})::text AS "customerAfter",
+    (deleted_at IS NOT NULL OR shopify_updated_at IS NULL
+      OR (${RFM_ORDER_FIELDS.join(", ")}) IS DISTINCT FROM (${incoming.join(", ")})) AS "rfmChanged"
+  FROM orders WHERE shop_id = $1 AND shopify_id = $2::numeric
+  FOR NO KEY UPDATE`;
+
+export interface OrderRfmChange {
+  /** The stored order's customer. */
   customer: string | null;
-  /** The fields as PostgreSQL prints them, compared as text. */
-  fields: string;
+  /** Its customer once the record is written. */
+  customerAfter: string | null;
+  /** Whether writing the record changes what RFM reads of the order. */
+  rfmChanged: boolean;
 }
 
 /**
- * The stored order's RFM state, or undefined when there is none. With `lock`, the row is locked
- * as the guarded upsert would lock it (FOR NO KEY UPDATE), so that the state read is the one the
- * upsert then replaces, whatever another transaction did in between.
+ * Whether writing `record` would change what RFM reads of the stored order (its customer, whether
+ * it is live, eligible, when it was placed, what it is worth), or undefined when no order is
+ * stored. The row is locked as the guarded upsert locks it (FOR NO KEY UPDATE), so the answer is
+ * about the version the upsert then replaces, whatever another transaction did in between. One
+ * round trip, before the upsert; the caller asks only when the upsert wrote the record.
  */
-export async function orderRfmState(
+export async function orderRfmChange(
   db: Queryable,
   shopId: number,
-  orderId: string,
-  { lock }: { lock: boolean },
-): Promise<OrderRfmState | undefined> {
-  const { rows } = await db.query<OrderRfmState>({
-    name: lock ? "rfm-order-state-locked" : "rfm-order-state",
-    text: `SELECT customer_shopify_id::text AS customer,
-             row(customer_shopify_id, deleted_at IS NULL, shopify_updated_at IS NOT NULL,
-                 cancelled_at, test, financial_status, processed_at, shopify_created_at,
-                 current_total_price)::text AS fields
-           FROM orders WHERE shop_id = $1 AND shopify_id = $2::numeric
-           ${lock ? "FOR NO KEY UPDATE" : ""}`,
-    values: [shopId, orderId],
+  record: OrderRecord,
+): Promise<OrderRfmChange | undefined> {
+  const { rows } = await db.query<OrderRfmChange>({
+    name: "rfm-order-change",
+    text: ORDER_RFM_CHANGE,
+    values: [
+      shopId,
+      record.shopifyId,
+      ...RFM_ORDER_COLUMNS.flatMap((c) => {
+        const value = c.value(record);
+        return [value ?? null, value !== undefined];
+      }),
+    ],
   });
   return rows[0];
 }

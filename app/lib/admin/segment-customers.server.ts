@@ -7,7 +7,7 @@
 import type { z } from "zod";
 import type { Queryable } from "../../db.server.ts";
 import { SEGMENTS, type Segment } from "../rfm/rule-set.ts";
-import { CUSTOMER_SORTS, wordsMatch } from "./customers.server.ts";
+import { CUSTOMER_SORTS, wordsMatch, wordsTogether } from "./customers.server.ts";
 import {
   keysetPage,
   PAGE_SIZE,
@@ -73,6 +73,7 @@ export async function listSegmentCustomers(
   const params: unknown[] = [shopId];
   const words = parseSearchText(input.q);
   const patterns = words?.map((word) => `$${params.push(containsPattern(word))}`);
+  const together = words ? wordsTogether(shopId, words) : undefined;
   const sort = SEGMENT_CUSTOMER_SORTS[input.sort];
   return searchedPage(db, {
     table: "customers",
@@ -102,6 +103,7 @@ export async function listSegmentCustomers(
       search: wordsMatch("m", patterns),
       walk: wordsMatch("c", patterns),
       params,
+      together,
     },
     pageSize: PAGE_SIZE,
     budgetMs: walkBudgetMs,

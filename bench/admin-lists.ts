@@ -210,7 +210,7 @@ try {
     notes: [
       "Keyset pages cost the same at any depth: each is a range scan of the sort's index from the cursor.",
       "The OFFSET baseline reads and throws away every row before the page.",
-      "Search words match through the trigram index (pg_trgm) when matches look few, otherwise by walking the sort's index within a 30 ms budget, falling back to the matches (docs/admin.md).",
+      "Search words match through the trigram index (pg_trgm) when matches look few (estimated for every word at once, decision 064), otherwise by walking the sort's index within a budget (the estimated matches' cost, 30 to 250 ms), falling back to the matches (docs/admin.md).",
     ],
   });
 } finally {

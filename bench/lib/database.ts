@@ -48,6 +48,9 @@ export async function startBenchDatabase(name: string): Promise<BenchDatabase> {
       port: await freePort(),
       database: "recur",
       ephemeral: true,
+      // BENCH_POSTGRES_SETTINGS: extra `postgres -c` settings as JSON, e.g. to profile with
+      // auto_explain ({"shared_preload_libraries": "auto_explain", ...}).
+      settings: JSON.parse(process.env.BENCH_POSTGRES_SETTINGS ?? "{}") as Record<string, string>,
     });
     url = postgres.url;
     stopServer = async () => {

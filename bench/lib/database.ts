@@ -20,7 +20,14 @@ export interface BenchDatabase {
   stop(): Promise<void>;
 }
 
-export async function startBenchDatabase(name: string): Promise<BenchDatabase> {
+/**
+ * `settings` are `postgres -c` settings of the embedded cluster (ignored with DATABASE_URL), e.g.
+ * `shared_preload_libraries: "pg_stat_statements"` for a profile.
+ */
+export async function startBenchDatabase(
+  name: string,
+  settings: Record<string, string | number> = {},
+): Promise<BenchDatabase> {
   let url: string;
   let stopServer = async () => {};
   if (process.env.DATABASE_URL) {
@@ -48,6 +55,7 @@ export async function startBenchDatabase(name: string): Promise<BenchDatabase> {
       port: await freePort(),
       database: "recur",
       ephemeral: true,
+      settings,
     });
     url = postgres.url;
     stopServer = async () => {

@@ -15,6 +15,7 @@
  * Knobs: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_CPU_PROF_DIR (a temporary directory).
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -71,6 +72,39 @@ async function sampleActivity(stop: Promise<unknown>) {
   return { samples, counts };
 }
 
+/** CPU time (user + system, ms) of a process, from /proc; with `children`, of its reaped children too. */
+function cpuMs(pid: number, children = false): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const ticks = [11, 12, ...(children ? [13, 14] : [])].reduce(
+      (sum, i) => sum + Number(fields[i]),
+      0,
+    );
+    return (ticks * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0; // exited
+  }
+}
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU time of PostgreSQL: the postmaster with its reaped children (backends that exited) and its
+ * live children (backends, background processes).
+ */
+async function postgresCpu(): Promise<number> {
+  const { rows } = await db.query<{ dir: string }>(
+    "SELECT current_setting('data_directory') AS dir",
+  );
+  const postmaster = Number(
+    readFileSync(path.join(rows[0]!.dir, "postmaster.pid"), "utf8").split("\n")[0],
+  );
+  const live = readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, "utf8")
+    .split(" ")
+    .filter(Boolean)
+    .map(Number);
+  return live.reduce((sum, pid) => sum + cpuMs(pid), cpuMs(postmaster, true));
+}
+
 const walIo = async () =>
   (
     await db.query<{ writes: number; fsyncs: number; write_ms: number; fsync_ms: number }>(
@@ -86,12 +120,19 @@ try {
   await load(`http://127.0.0.1:${port}`, { connections: 8, seconds: 3 }); // warm-up
   await db.query("SELECT pg_stat_statements_reset()");
   const walBefore = await walIo();
+  const webCpuBefore = cpuMs(web.process.pid!);
+  const postgresBefore = await postgresCpu();
   const loaded = load(`http://127.0.0.1:${port}`, { connections: CONNECTIONS, seconds: SECONDS });
   const [result, activity] = await Promise.all([loaded, sampleActivity(loaded)]);
   const walAfter = await walIo();
+  const webCpu = cpuMs(web.process.pid!) - webCpuBefore;
+  const postgresCpuMs = (await postgresCpu()) - postgresBefore;
   const run = summary(result);
   console.log(
     `\n${CONNECTIONS} connections, ${SECONDS} s: ${run.perSecond.toFixed(0)} accepted/s, p50 ${run.p50} ms, p99 ${run.p99} ms, others ${run.others}`,
+  );
+  console.log(
+    `CPU per accepted delivery: web process ${((1000 * webCpu) / run.accepted).toFixed(0)} µs, PostgreSQL ${((1000 * postgresCpuMs) / run.accepted).toFixed(0)} µs (all its processes; load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")})`,
   );
 
   const { rows: statements } = await db.query<{
@@ -149,7 +190,8 @@ try {
       column("2026-10"),
       column(null),
       column(new Date()),
-      column(body),
+      // The bodies as one JSON array in bytes (docs/decisions/056), or as text[] before it.
+      many.query.includes("$8::bytea") ? Buffer.from(`[${column(body).join(",")}]`) : column(body),
       column("orders.upsert"),
       column(null),
       column(0),

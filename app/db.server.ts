@@ -49,34 +49,37 @@ export const pool: pg.Pool = (globals.recurPool ??= createPool({
   connectionTimeoutMillis: 10_000,
   statement_timeout: env.WEB_STATEMENT_TIMEOUT_MS,
 }));
-export const webhookPool: pg.Pool = (globals.recurWebhookPool ??= plannedAtEachCall(
-  createPool({
-    max: WEBHOOK_POOL_SIZE,
-    application_name: `recur-webhooks:${process.pid}`,
-    // A delivery not recorded within its budget is answered 503 by the intake's own timer (Shopify
-    // retries). Behind it, a connection or a statement that takes longer is given up: in PostgreSQL
-    // (statement_timeout, 500 ms after the budget, so the timer answers first) and, for a server that
-    // does not answer at all, in the client (query_timeout drops the connection).
-    connectionTimeoutMillis: env.WEBHOOK_LATENCY_BUDGET_MS,
-    statement_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 500,
-    query_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 1000,
-  }),
-));
+export const webhookPool: pg.Pool = (globals.recurWebhookPool ??= createPool({
+  max: WEBHOOK_POOL_SIZE,
+  application_name: `recur-webhooks:${process.pid}`,
+  // Every statement planned for the queue as it is at each call, never from a plan cached while it
+  // was small (docs/decisions/056): graphile_worker.add_jobs is PL/pgSQL, whose plans live as long
+  // as the connection, and one made while graphile-worker's jobs table was nearly empty scans the
+  // whole table on every call once a backlog builds (25 ms instead of 0.25 ms at 60,000 jobs).
+  ...withStartupSettings(env.DATABASE_URL, "-c plan_cache_mode=force_custom_plan"),
+  // A delivery not recorded within its budget is answered 503 by the intake's own timer (Shopify
+  // retries). Behind it, a connection or a statement that takes longer is given up: in PostgreSQL
+  // (statement_timeout, 500 ms after the budget, so the timer answers first) and, for a server that
+  // does not answer at all, in the client (query_timeout drops the connection).
+  connectionTimeoutMillis: env.WEBHOOK_LATENCY_BUDGET_MS,
+  statement_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 500,
+  query_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 1000,
+}));
 
 /**
- * The intake's statements are planned for the queue as it is at each call, never from a plan cached
- * while it was small (docs/decisions/056): graphile_worker.add_jobs is PL/pgSQL, whose plans live as
- * long as the connection, and one made while graphile-worker's jobs table was nearly empty scans
- * the whole table on every call once a backlog builds (25 ms instead of 0.25 ms at 60,000 jobs).
- * The SET is queued first on a new connection, so it runs before any statement.
+ * `url` and `settings` (`-c name=value ...`) as pg's connection settings, the settings sent in the
+ * connection's startup message with any `options` the URL already has (pg lets the URL's win over
+ * the config's, so they are merged here rather than set beside it).
  */
-function plannedAtEachCall(target: pg.Pool): pg.Pool {
-  target.on("connect", (client) => {
-    client.query("SET plan_cache_mode = force_custom_plan").catch((error: unknown) => {
-      logger.warn({ err: error }, "could not set plan_cache_mode on a webhook connection");
-    });
-  });
-  return target;
+export function withStartupSettings(
+  url: string,
+  settings: string,
+): { connectionString: string; options: string } {
+  if (!/[?&]options=/.test(url)) return { connectionString: url, options: settings };
+  const parsed = new URL(url);
+  const own = parsed.searchParams.get("options");
+  parsed.searchParams.delete("options");
+  return { connectionString: parsed.href, options: [own, settings].filter(Boolean).join(" ") };
 }
 
 /**

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { webhookPool } from "../../app/db.server.ts";
+import { pool, webhookPool, withStartupSettings } from "../../app/db.server.ts";
 import { recordMany } from "../../app/lib/webhooks/record.server.ts";
 import { restOrder } from "../support/payloads.ts";
 
@@ -89,6 +89,28 @@ describe("the intake's plans", () => {
     } finally {
       intake.release();
       await plain.end();
+    }
+  });
+
+  it("are made at each call on the intake's connections only, with any options the URL has kept", async () => {
+    const setting = async (target: pg.Pool) =>
+      (await target.query<{ plan_cache_mode: string }>("SHOW plan_cache_mode")).rows[0];
+    expect(await setting(webhookPool)).toEqual({ plan_cache_mode: "force_custom_plan" });
+    expect(await setting(pool)).toEqual({ plan_cache_mode: "auto" });
+
+    const url = new URL(process.env.DATABASE_URL!);
+    url.searchParams.set("options", "-c lock_timeout=1234");
+    const merged = new pg.Pool({
+      max: 1,
+      ...withStartupSettings(url.href, "-c plan_cache_mode=force_custom_plan"),
+    });
+    try {
+      const { rows } = await merged.query<{ mode: string; lock_timeout: string }>(
+        "SELECT current_setting('plan_cache_mode') AS mode, current_setting('lock_timeout') AS lock_timeout",
+      );
+      expect(rows).toEqual([{ mode: "force_custom_plan", lock_timeout: "1234ms" }]);
+    } finally {
+      await merged.end();
     }
   });
 });

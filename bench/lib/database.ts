@@ -20,7 +20,14 @@ export interface BenchDatabase {
   stop(): Promise<void>;
 }
 
-export async function startBenchDatabase(name: string): Promise<BenchDatabase> {
+/**
+ * `settings` are `postgres -c` settings of the embedded cluster (ignored with DATABASE_URL), e.g.
+ * `shared_preload_libraries: "pg_stat_statements"` for a profile.
+ */
+export async function startBenchDatabase(
+  name: string,
+  settings: Record<string, string | number> = {},
+): Promise<BenchDatabase> {
   let url: string;
   let stopServer = async () => {};
   if (process.env.DATABASE_URL) {
@@ -48,9 +55,12 @@ export async function startBenchDatabase(name: string): Promise<BenchDatabase> {
       port: await freePort(),
       database: "recur",
       ephemeral: true,
-      // BENCH_POSTGRES_SETTINGS: extra `postgres -c` settings as JSON, e.g. to profile with
-      // auto_explain ({"shared_preload_libraries": "auto_explain", ...}).
-      settings: JSON.parse(process.env.BENCH_POSTGRES_SETTINGS ?? "{}") as Record<string, string>,
+      // BENCH_POSTGRES_SETTINGS: extra `postgres -c` settings as JSON, added to the caller's, e.g.
+      // to profile with auto_explain ({"shared_preload_libraries": "auto_explain", ...}).
+      settings: {
+        ...settings,
+        ...(JSON.parse(process.env.BENCH_POSTGRES_SETTINGS ?? "{}") as Record<string, string>),
+      },
     });
     url = postgres.url;
     stopServer = async () => {

@@ -12,6 +12,7 @@ import { purchasingSummary, restCustomer, restOrder } from "../tests/support/pay
 import { productionEnv } from "./lib/app-env.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { peakRssMb } from "./lib/processes.ts";
+import { profileArgs, profileSettings, reportProfile, resetStatements } from "./lib/profile.ts";
 import { saveResult } from "./lib/report.ts";
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 20_000);
@@ -57,7 +58,7 @@ async function waitUntil(db: pg.Client, sql: string): Promise<number> {
   }
 }
 
-const database = await startBenchDatabase("processing");
+const database = await startBenchDatabase("processing", profileSettings());
 const db = new pg.Client({ connectionString: database.url });
 await db.connect();
 try {
@@ -101,10 +102,11 @@ try {
       ],
     );
   }
+  await resetStatements(db);
   const workers = Array.from({ length: WORKERS }, (_, i) =>
     startChild({
       name: `worker-${i + 1}`,
-      args: ["worker.ts"],
+      args: [...profileArgs(`processing-worker-${i + 1}`), "worker.ts"],
       env: {
         ...productionEnv,
         DATABASE_URL: database.url,
@@ -120,6 +122,7 @@ try {
   );
   const workerPeak = Math.max(...workers.map((worker) => peakRssMb(worker.process.pid!)));
   await Promise.all(workers.map((worker) => worker.stop()));
+  await reportProfile(db, "processing");
 
   const { rows } = await db.query<{ status: string; n: number }>(
     "SELECT status::text, count(*)::int AS n FROM webhook_deliveries GROUP BY 1 ORDER BY 1",

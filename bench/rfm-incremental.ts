@@ -19,13 +19,13 @@
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { scoreShop } from "../app/lib/rfm/score-shop.server.ts";
 import { priorityForDelivery } from "../app/lib/webhooks/fairness.server.ts";
 import { startChild } from "../scripts/lib/stack.ts";
 import { restOrder } from "../tests/support/payloads.ts";
 import { productionEnv } from "./lib/app-env.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { peakRssMb } from "./lib/processes.ts";
+import { profileArgs, profileSettings, reportProfile, resetStatements } from "./lib/profile.ts";
 import { saveResult } from "./lib/report.ts";
 import { seedRfmBenchShop } from "./lib/rfm-shop.ts";
 
@@ -35,7 +35,11 @@ const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const CONCURRENCY = Number(process.env.WORKER_CONCURRENCY ?? 4);
 const SHOP = "bench-rfm-incremental.myshopify.com";
 
-const database = await startBenchDatabase("rfm-incremental");
+const database = await startBenchDatabase("rfm-incremental", profileSettings());
+// The app's modules parse the environment when first imported (app/env.server.ts): scoreShop is
+// imported once the database's URL is known, as a worker process would see it.
+Object.assign(process.env, productionEnv, { DATABASE_URL: database.url });
+const { scoreShop } = await import("../app/lib/rfm/score-shop.server.ts");
 const pool = new pg.Pool({ connectionString: database.url, max: 4 });
 pool.on("error", (error) => console.warn(`after the run: ${error.message}`));
 
@@ -107,10 +111,10 @@ async function rescoringsLeft(): Promise<number> {
 }
 
 /** One run: the worker processes the fed deliveries; returns webhooks/s and the worker's peak RSS. */
-async function run(items: ReturnType<typeof deliveries>) {
+async function run(label: string, items: ReturnType<typeof deliveries>) {
   const worker = startChild({
     name: "worker",
-    args: ["worker.ts"],
+    args: [...profileArgs(`rfm-incremental-${label}`), "worker.ts"],
     env: {
       ...productionEnv,
       DATABASE_URL: database.url,
@@ -130,6 +134,7 @@ async function run(items: ReturnType<typeof deliveries>) {
     if (rows[0]!.n === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  await resetStatements(pool);
   const started = performance.now();
   await feed(items);
   await processedAll(items.map((i) => i.id));
@@ -138,6 +143,7 @@ async function run(items: ReturnType<typeof deliveries>) {
   while ((await rescoringsLeft()) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
   const peak = peakRssMb(worker.process.pid!);
   await worker.stop();
+  await reportProfile(pool, `rfm-incremental-${label}`);
   return { perSecond: items.length / (ms / 1000), ms, peak };
 }
 
@@ -178,10 +184,10 @@ try {
   `);
 
   const withoutItems = deliveries(900_000_000);
-  const without = await run(withoutItems);
+  const without = await run("without", withoutItems);
   await pool.query("DROP TRIGGER bench_drop_rescoring ON graphile_worker._private_jobs");
   const withItems = deliveries(950_000_000);
-  const withRfm = await run(withItems);
+  const withRfm = await run("with", withItems);
 
   // Latency: each delivery of the second run, to the first write of its customer's row after it
   // that counts at least the customer's orders processed by then.

@@ -29,7 +29,9 @@ export async function drainJobs({
   // With `tasks`, only those tasks' jobs run; the others wait for the next drain.
   const all = ownTasks ?? taskList;
   const list = tasks ? Object.fromEntries(tasks.map((name) => [name, all[name]!])) : all;
+  const rescores = "rfm.rescore-customer" in list;
   for (let round = 0; round < 100; round++) {
+    if (rescores) await bringDebouncedRescoringsForward();
     await runOnce({
       pgPool: pool,
       taskList: list,
@@ -44,7 +46,7 @@ export async function drainJobs({
        WHERE attempts > 0 AND attempts < max_attempts AND ($1::text[] IS NULL OR task_identifier = ANY($1))`,
       [tasks ?? null],
     );
-    if (rows.length === 0) return;
+    if (rows.length === 0 && !(rescores && (await debouncedRescoringsPending()))) return;
     // Their backoff has "elapsed": run them now (by the database's clock, which runOnce reads).
     await pool.query(
       "SELECT graphile_worker.reschedule_jobs($1::bigint[], run_at := now() - interval '1 second')",
@@ -52,6 +54,29 @@ export async function drainJobs({
     );
   }
   throw new Error("Jobs were still failing after 100 rounds");
+}
+
+/**
+ * A customer's rescoring waits RESCORE_DELAY_MS after the change that queued it (so that a burst
+ * is one job); runOnce only runs jobs that are due, so a drain that runs rescorings makes the
+ * pending ones due now, as if their delay had elapsed. Their count (one per key) is unchanged.
+ */
+async function debouncedRescoringsPending(): Promise<boolean> {
+  const { rows } = await pool.query<{ pending: boolean }>(
+    `SELECT EXISTS (SELECT FROM graphile_worker.jobs
+       WHERE task_identifier = 'rfm.rescore-customer' AND run_at > now() AND locked_at IS NULL
+         AND attempts = 0) AS pending`,
+  );
+  return rows[0]!.pending;
+}
+
+async function bringDebouncedRescoringsForward(): Promise<void> {
+  await pool.query(
+    `SELECT graphile_worker.reschedule_jobs(array_agg(id), run_at := now() - interval '1 second')
+     FROM graphile_worker.jobs
+     WHERE task_identifier = 'rfm.rescore-customer' AND run_at > now() AND locked_at IS NULL
+     HAVING count(*) > 0`,
+  );
 }
 
 /** Rows of the jobs view, for assertions. */

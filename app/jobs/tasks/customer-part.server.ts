@@ -6,7 +6,7 @@
  * stored one is skipped; tag changes merge whatever their age, so they are never skipped.
  */
 import type { z } from "zod";
-import { enqueueCustomerRescoring } from "../../lib/rfm/jobs.server.ts";
+import { customerLiveForRfm, enqueueCustomerRescoring } from "../../lib/rfm/jobs.server.ts";
 import { upsertCustomers } from "../../lib/db/guarded-upsert.server.ts";
 import type { CustomerRecord } from "../../lib/db/records.ts";
 import {
@@ -25,10 +25,13 @@ export function customerPartTask<T extends DeliveryTaskName>(
     schema,
     shop: "installed",
     async process({ client, payload, shop, logFields }) {
+      // A profile can make a customer live for RFM (new, a placeholder filled, a deletion undone);
+      // one who is live already keeps their RFM row whatever the profile says (decision 058).
+      const liveBefore =
+        payload.profile && (await customerLiveForRfm(client, shop.id, payload.shopifyId));
       const { written } = await upsertCustomers(client, shop.id, [payload]);
       logFields.written = written.length > 0;
-      // A new or changed profile can make a customer live (or scored) for RFM.
-      if (written.length > 0 && payload.profile) {
+      if (written.length > 0 && payload.profile && !liveBefore) {
         await enqueueCustomerRescoring(client, shop.id, [payload.shopifyId]);
       }
       if (

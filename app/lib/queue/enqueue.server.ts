@@ -6,8 +6,13 @@ import type { Queryable } from "../../db.server.ts";
 import { taskCatalog, type TaskName, type TaskPayload } from "./catalog.ts";
 
 export interface EnqueueOptions {
-  /** graphile-worker job key: at most one pending job per key (mode `replace`). */
+  /** graphile-worker job key: at most one pending job per key. */
   jobKey?: string;
+  /**
+   * What a second job with a pending job's key does: `replace` (the default) takes its payload
+   * and run_at; `preserve_run_at` takes its payload but keeps the pending job's run_at.
+   */
+  jobKeyMode?: "replace" | "preserve_run_at";
   maxAttempts?: number;
   /** Smaller runs first. */
   priority?: number;
@@ -30,7 +35,7 @@ export async function enqueueJob<T extends TaskName>(
   const { rows } = await db.query<{ id: string }>(
     `SELECT id::text FROM graphile_worker.add_job(
        identifier := $1, payload := $2::json, queue_name := $3, run_at := $4,
-       max_attempts := $5, job_key := $6, priority := $7)`,
+       max_attempts := $5, job_key := $6, priority := $7, job_key_mode := $8)`,
     [
       task,
       JSON.stringify(checked),
@@ -39,6 +44,7 @@ export async function enqueueJob<T extends TaskName>(
       options.maxAttempts ?? null,
       options.jobKey ?? null,
       options.priority ?? null,
+      options.jobKeyMode ?? null,
     ],
   );
   return { id: rows[0]!.id };

@@ -4,10 +4,29 @@ import type { Queryable } from "../../db.server.ts";
 const RFM_LOCK = 0x52464d;
 
 /**
- * Takes the shop's RFM lock for the rest of the caller's transaction: a full run and single
- * rescorings of one shop never interleave, so a rescoring never reads breakpoints of a run that is
- * rewriting the rows it is about to compare with.
+ * Takes the shop's RFM lock for the rest of the caller's transaction, exclusively: a full run
+ * waits for the rescorings in progress and holds off new ones, so a rescoring never reads
+ * breakpoints of a run that is rewriting the rows it is about to compare with.
  */
 export async function lockShopRfm(db: Queryable, shopId: number): Promise<void> {
   await db.query("SELECT pg_advisory_xact_lock($1, $2)", [RFM_LOCK, shopId]);
+}
+
+/**
+ * For one customer's rescoring: the shop's RFM lock shared (rescorings of different customers run
+ * side by side, never beside a full run) and the customer's own lock exclusive (two rescorings of
+ * one customer, a running job and the one queued after it, run one after the other, so each reads
+ * the row the other wrote). Both in one statement, the shop's first. Docs: docs/decisions/059.
+ */
+export async function lockCustomerRfm(
+  db: Queryable,
+  shopId: number,
+  customerShopifyId: string,
+): Promise<void> {
+  await db.query({
+    name: "rfm-lock-customer",
+    text: `SELECT pg_advisory_xact_lock_shared($1, $2),
+                  pg_advisory_xact_lock(hashtextextended('rfm-customer:' || $2 || ':' || $3, 0))`,
+    values: [RFM_LOCK, shopId, customerShopifyId],
+  });
 }

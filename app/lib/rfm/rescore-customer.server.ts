@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import type pg from "pg";
 import { withTransaction } from "../../db.server.ts";
-import { lockShopRfm } from "./lock.server.ts";
+import { lockCustomerRfm } from "./lock.server.ts";
 
 const RESCORE_CUSTOMER = readFileSync(new URL("./rescore-customer.sql", import.meta.url), "utf8");
 
@@ -26,7 +26,7 @@ export async function rescoreCustomer(
   now: Date = new Date(),
 ): Promise<RescoreResult> {
   const row = await withTransaction(db, async (client) => {
-    await lockShopRfm(client, shopId);
+    await lockCustomerRfm(client, shopId, customerShopifyId);
     const { rows } = await client.query<{
       scored_before: boolean;
       written: number;

@@ -1,0 +1,66 @@
+/**
+ * Where a benchmark's time went, on request (BENCH_PROFILE=<directory>): the worker processes run
+ * with `--cpu-prof` into that directory (summarized by cpu-profile-summary.ts when they exit), and
+ * the embedded PostgreSQL loads pg_stat_statements, whose top statements by total time are printed
+ * and written next to the profiles. Off by default: profiling costs time of its own.
+ */
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type pg from "pg";
+import { summarize } from "./cpu-profile-summary.ts";
+
+export const PROFILE_DIR = process.env.BENCH_PROFILE
+  ? path.resolve(process.env.BENCH_PROFILE)
+  : undefined;
+
+/** Server settings for startBenchDatabase. */
+export function profileSettings(): Record<string, string> {
+  return PROFILE_DIR
+    ? { shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all" }
+    : {};
+}
+
+/** Node flags for a profiled child (before its script). */
+export function profileArgs(name: string): string[] {
+  if (!PROFILE_DIR) return [];
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  return ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`];
+}
+
+/** Clears the statement statistics (the start of the phase to profile). */
+export async function resetStatements(db: pg.Client | pg.Pool): Promise<void> {
+  if (!PROFILE_DIR) return;
+  await db.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  await db.query("SELECT pg_stat_statements_reset()");
+}
+
+/** Prints the top statements since resetStatements, and every CPU profile written so far. */
+export async function reportProfile(db: pg.Client | pg.Pool, label: string): Promise<void> {
+  if (!PROFILE_DIR) return;
+  const { rows } = await db.query<{
+    calls: string;
+    total_ms: number;
+    mean_ms: number;
+    share: number;
+    query: string;
+  }>(
+    `SELECT calls::text, round(total_exec_time::numeric, 0)::float AS total_ms,
+            round(mean_exec_time::numeric, 3)::float AS mean_ms,
+            round((100 * total_exec_time / sum(total_exec_time) OVER ())::numeric, 1)::float AS share,
+            regexp_replace(query, '\\s+', ' ', 'g') AS query
+     FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+     ORDER BY total_exec_time DESC LIMIT 25`,
+  );
+  const lines = [
+    `pg_stat_statements, ${label}: calls, total ms, mean ms, share of the statements' time`,
+    ...rows.map(
+      (r) => `${r.calls}\t${r.total_ms}\t${r.mean_ms}\t${r.share}%\t${r.query.slice(0, 220)}`,
+    ),
+  ];
+  for (const file of readdirSync(PROFILE_DIR).filter((f) => f.endsWith(".cpuprofile"))) {
+    lines.push("", `CPU profile ${file}:`, summarize(path.join(PROFILE_DIR, file), 30));
+  }
+  const text = lines.join("\n");
+  console.log(text);
+  writeFileSync(path.join(PROFILE_DIR, `${label}.txt`), `${text}\n`);
+}

@@ -4,9 +4,10 @@
  * recency_days and each row's as_of on the shop's clock. So the next day's full run rewrites only
  * the rows whose values, scores or segment moved, and every row still reads right at its as_of.
  */
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { pool } from "../../app/db.server.ts";
+import { pool, withTransaction } from "../../app/db.server.ts";
 import { findCustomerRfm } from "../../app/lib/admin/customer-rfm.server.ts";
 import { upsertOrders } from "../../app/lib/db/guarded-upsert.server.ts";
 import { rescoreCustomer } from "../../app/lib/rfm/rescore-customer.server.ts";
@@ -218,5 +219,30 @@ describe("property: a later run writes exactly the rows that moved, and reads th
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("orders_rfm_eligible_idx (docs/decisions/061)", () => {
+  const sql = (file: string) =>
+    readFileSync(new URL(`../../app/lib/rfm/${file}`, import.meta.url), "utf8");
+
+  it("holds every eligible order the scoring and the rescoring read: both can read them from it", async () => {
+    const { shopId } = await seedRfmShop(live("1"), [paid("1", ago(3))]);
+    const plans = await withTransaction(pool, async (client) => {
+      // Without the sequential and bitmap scans a tiny table would otherwise get: a plan that
+      // names the index proves its predicate covers the statements' WHERE clauses.
+      await client.query("SET LOCAL enable_seqscan = off");
+      await client.query("SET LOCAL enable_bitmapscan = off");
+      const plan = async (text: string, values: unknown[]) =>
+        (await client.query<{ "QUERY PLAN": string }>(`EXPLAIN ${text}`, values)).rows
+          .map((row) => row["QUERY PLAN"])
+          .join("\n");
+      return {
+        full: await plan(sql("score-shop.sql"), [shopId, AS_OF, "v1", AS_OF]),
+        one: await plan(sql("rescore-customer.sql"), [shopId, "1", AS_OF]),
+      };
+    });
+    expect(plans.full).toMatch(/Index Only Scan using orders_rfm_eligible_idx on orders/);
+    expect(plans.one).toMatch(/Index Only Scan using orders_rfm_eligible_idx on orders/);
   });
 });

@@ -91,8 +91,9 @@ export async function listSegmentCustomers(
         ],
         params,
         ...sort,
-        // The RFM sorts walk customer_rfm's (shop, segment, value, id) index; the customer sorts
-        // walk the customers' own, as the customer list does.
+        // The money sort walks customer_rfm_scores' (shop, segment, monetary, id) index; recency,
+        // derived on the shop's clock (docs/decisions/060), is sorted within the segment; the
+        // customer sorts walk the customers' own indexes, as the customer list does.
         id: sort.column.startsWith("s.") ? "s.customer_shopify_id" : "c.shopify_id",
         idType: "numeric(20, 0)",
         direction: input.direction as Direction,

@@ -31,8 +31,8 @@ function createPool(config: pg.PoolConfig): pg.Pool {
   return pool;
 }
 
-/** Connections of the webhook intake: its statements in flight (4) and one to spare. */
-export const WEBHOOK_POOL_SIZE = 5;
+/** Connections of the webhook intake: its statements in flight (2) and one to spare. */
+export const WEBHOOK_POOL_SIZE = 3;
 
 type Globals = {
   recurPool?: pg.Pool;
@@ -52,6 +52,11 @@ export const pool: pg.Pool = (globals.recurPool ??= createPool({
 export const webhookPool: pg.Pool = (globals.recurWebhookPool ??= createPool({
   max: WEBHOOK_POOL_SIZE,
   application_name: `recur-webhooks:${process.pid}`,
+  // Every statement planned for the queue as it is at each call, never from a plan cached while it
+  // was small (docs/decisions/056): graphile_worker.add_jobs is PL/pgSQL, whose plans live as long
+  // as the connection, and one made while graphile-worker's jobs table was nearly empty scans the
+  // whole table on every call once a backlog builds (25 ms instead of 0.25 ms at 60,000 jobs).
+  ...withStartupSettings(env.DATABASE_URL, "-c plan_cache_mode=force_custom_plan"),
   // A delivery not recorded within its budget is answered 503 by the intake's own timer (Shopify
   // retries). Behind it, a connection or a statement that takes longer is given up: in PostgreSQL
   // (statement_timeout, 500 ms after the budget, so the timer answers first) and, for a server that
@@ -60,6 +65,23 @@ export const webhookPool: pg.Pool = (globals.recurWebhookPool ??= createPool({
   statement_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 500,
   query_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 1000,
 }));
+
+/**
+ * `url` and `settings` (`-c name=value ...`) as pg's connection settings, the settings sent in the
+ * connection's startup message with any `options` the URL already has (pg lets the URL's win over
+ * the config's, so they are merged here rather than set beside it).
+ */
+export function withStartupSettings(
+  url: string,
+  settings: string,
+): { connectionString: string; options: string } {
+  if (!/[?&]options=/.test(url)) return { connectionString: url, options: settings };
+  const parsed = new URL(url);
+  const own = parsed.searchParams.get("options");
+  parsed.searchParams.delete("options");
+  return { connectionString: parsed.href, options: [own, settings].filter(Boolean).join(" ") };
+}
+
 /**
  * Lifts the web process's statement timeout from every connection `target` opens from now on (the
  * worker's bulk ingests and full RFM scoring may run longer; they have limits of their own). The

@@ -8,8 +8,8 @@
  * median; every page and search answers under 100 ms at the median.
  */
 import pg from "pg";
-import { encodeCursor } from "../app/lib/admin/keyset.server.ts";
-import { listCustomers, type CustomerListInput } from "../app/lib/admin/customers.server.ts";
+import type { CustomerListInput } from "../app/lib/admin/customers.server.ts";
+import { productionEnv } from "./lib/app-env.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { saveResult, type Figure } from "./lib/report.ts";
 
@@ -19,6 +19,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 25);
 const PAGE = 50;
 
 const database = await startBenchDatabase("admin-lists");
+// The read model's modules parse the app's environment when they load (app/env.server.ts): give
+// them the benchmark's database and values before importing them.
+Object.assign(process.env, productionEnv, { DATABASE_URL: database.url });
+const { encodeCursor } = await import("../app/lib/admin/keyset.server.ts");
+const { listCustomers } = await import("../app/lib/admin/customers.server.ts");
 const pool = new pg.Pool({ connectionString: database.url, max: 2 });
 // pool.end() resolves before its connections have closed; the database stopping right after may
 // terminate one of them, which a pool reports as an error event.
@@ -210,7 +215,7 @@ try {
     notes: [
       "Keyset pages cost the same at any depth: each is a range scan of the sort's index from the cursor.",
       "The OFFSET baseline reads and throws away every row before the page.",
-      "Search words match through the trigram index (pg_trgm) when matches look few, otherwise by walking the sort's index within a 30 ms budget, falling back to the matches (docs/admin.md).",
+      "Search words match through the trigram index (pg_trgm) when matches look few (estimated for every word at once, decision 064), otherwise by walking the sort's index within a budget (the estimated matches' cost, 30 to 250 ms), falling back to the matches (docs/admin.md).",
     ],
   });
 } finally {

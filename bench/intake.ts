@@ -6,67 +6,22 @@
  * Targets (issue 16): at least 3,000 accepted per second; p99 under 25 ms at 1,000 per second; and
  * what a second web process adds, loaded at the same time as the first.
  */
-import { createHmac, randomUUID } from "node:crypto";
 import { closeSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
-import autocannon from "autocannon";
 import pg from "pg";
 import { buildIfStale, startChild, waitForHttp } from "../scripts/lib/stack.ts";
-import { restOrder } from "../tests/support/payloads.ts";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
 import { BENCH_API_SECRET, productionEnv } from "./lib/app-env.ts";
 import { startBenchDatabase } from "./lib/database.ts";
+import { body, installBenchShop, load as loadWith, summary } from "./lib/intake-load.ts";
 import { freePort, peakRssMb } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
 
 const SECRET = BENCH_API_SECRET;
-const SHOP = "bench.myshopify.com";
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 
-const body = JSON.stringify(
-  restOrder(4200, "2026-11-20T10:00:00-05:00", {}, [
-    { id: 1, quantity: 1, price: "19.99" },
-    { id: 2, quantity: 2, price: "5.00" },
-    { id: 3, quantity: 1, price: "42.00" },
-  ]),
-);
-const hmac = createHmac("sha256", SECRET).update(body).digest("base64");
-
-async function load(url: string, options: { connections: number; overallRate?: number }) {
-  return autocannon({
-    url: `${url}/webhooks`,
-    connections: options.connections,
-    duration: DURATION,
-    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
-    requests: [
-      {
-        method: "POST",
-        body,
-        setupRequest: (request) => ({
-          ...request,
-          headers: {
-            "Content-Type": "application/json",
-            "X-Shopify-Topic": "orders/updated",
-            "X-Shopify-Hmac-Sha256": hmac,
-            "X-Shopify-Shop-Domain": SHOP,
-            "X-Shopify-API-Version": "2026-10",
-            "X-Shopify-Webhook-Id": randomUUID(),
-            "X-Shopify-Event-Id": randomUUID(),
-            "X-Shopify-Triggered-At": new Date().toISOString(),
-          },
-        }),
-      },
-    ],
-  });
-}
-
-const summary = (result: autocannon.Result) => ({
-  accepted: result["2xx"],
-  others: result.non2xx + result.errors + result.timeouts,
-  perSecond: result["2xx"] / result.duration,
-  p50: result.latency.p50,
-  p99: result.latency.p99,
-});
+const load = (url: string, options: { connections: number; overallRate?: number }) =>
+  loadWith(url, { ...options, seconds: DURATION });
 
 /**
  * The disk under the database, alone: 8 KiB written and flushed (fdatasync) over and over for
@@ -142,11 +97,7 @@ const baseline = startChild({
   onLine: () => {},
 });
 try {
-  await db.query("INSERT INTO shops (domain) VALUES ($1)", [SHOP]);
-  await db.query(
-    `INSERT INTO sessions (id, shop, state, "isOnline", scope, "accessToken") VALUES ($1, $2, 'x', false, 'read_orders', 'shpat_bench')`,
-    [`offline_${SHOP}`, SHOP],
-  );
+  await installBenchShop(db);
   await waitForHttp(`http://127.0.0.1:${appPort}/healthz`);
   await waitForHttp(`http://127.0.0.1:${basePort}/`).catch(() => {});
 

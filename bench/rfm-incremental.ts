@@ -167,7 +167,7 @@ try {
         INSERT INTO bench_rfm_writes VALUES (NEW.customer_shopify_id, NEW.frequency, clock_timestamp());
         RETURN NULL;
       END $$;
-    CREATE TRIGGER bench_log_rfm AFTER INSERT OR UPDATE ON customer_rfm
+    CREATE TRIGGER bench_log_rfm AFTER INSERT OR UPDATE ON customer_rfm_scores
       FOR EACH ROW EXECUTE FUNCTION bench_log_rfm();
     -- "Without RFM": rescoring jobs are dropped as they are queued.
     CREATE FUNCTION bench_drop_rescoring() RETURNS trigger LANGUAGE plpgsql AS $$

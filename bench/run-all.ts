@@ -37,8 +37,18 @@ for (const name of chosen) {
   }
 }
 
-const results = (await Promise.all([...ALL, ...ON_REQUEST].map(loadResult))).filter(
-  (r): r is BenchResult => Boolean(r),
+// Figures measured by hand (runs at other commits, long benchmarks with their own command) sit
+// below this line in docs/benchmarks.md, and are kept as they are.
+const KEPT = "<!-- Kept by npm run bench: measured by hand, below this line. -->";
+const file = path.join(PROJECT_ROOT, "docs", "benchmarks.md");
+const previous = await readFile(file, "utf8").catch(() => "");
+const generated = previous.includes(KEPT) ? previous.slice(0, previous.indexOf(KEPT)) : previous;
+/** The previous file's section of each benchmark, kept when this checkout has no result of it. */
+const previousSections = new Map(
+  generated
+    .split(/^(?=## )/m)
+    .filter((section) => section.startsWith("## "))
+    .map((section) => [section.slice(3, section.indexOf("\n")).trim(), section.trimEnd()]),
 );
 const m = machine();
 const lines = [
@@ -46,13 +56,29 @@ const lines = [
   "",
   "Written by `npm run bench` (bench/run-all.ts); each benchmark is a script in bench/ that measures",
   "Recur next to a baseline in the same run, because these machines are shared and noisy. Figures are",
-  "from the last run of each benchmark; rerun to refresh.",
+  "from the last run of each benchmark; rerun to refresh. A benchmark without a result in this",
+  "checkout's bench/results keeps its section as it was.",
   "",
   `Machine: ${m.cpus}, ${m.memory}, ${m.os}, Node ${m.node}. Written ${new Date().toISOString().slice(0, 10)}.`,
   "",
 ];
-for (const result of results) {
-  lines.push(`## ${result.benchmark}`, "", result.description, "");
+for (const name of [...ALL, ...ON_REQUEST]) {
+  const result = await loadResult(name);
+  if (!result) {
+    const kept = previousSections.get(name);
+    if (kept) lines.push(kept, "");
+    continue;
+  }
+  lines.push(...section(result));
+}
+if (previous.includes(KEPT)) lines.push(previous.slice(previous.indexOf(KEPT)));
+// Formatted as the rest of the repository is (the lint step checks it).
+const options = await prettier.resolveConfig(file);
+await writeFile(file, await prettier.format(lines.join("\n"), { ...options, filepath: file }));
+console.log("\nwrote docs/benchmarks.md");
+
+function section(result: BenchResult): string[] {
+  const lines = [`## ${result.benchmark}`, "", result.description, ""];
   lines.push(
     "| figure | Recur | baseline (same run) | target | met |",
     "| --- | --- | --- | --- | --- |",
@@ -67,14 +93,5 @@ for (const result of results) {
   }
   if (result.notes?.length) lines.push("", ...result.notes.map((note) => `- ${note}`));
   lines.push("");
+  return lines;
 }
-// Figures measured by hand (runs at other commits, long benchmarks with their own command) sit
-// below this line in docs/benchmarks.md, and are kept as they are.
-const KEPT = "<!-- Kept by npm run bench: measured by hand, below this line. -->";
-const file = path.join(PROJECT_ROOT, "docs", "benchmarks.md");
-const previous = await readFile(file, "utf8").catch(() => "");
-if (previous.includes(KEPT)) lines.push(previous.slice(previous.indexOf(KEPT)));
-// Formatted as the rest of the repository is (the lint step checks it).
-const options = await prettier.resolveConfig(file);
-await writeFile(file, await prettier.format(lines.join("\n"), { ...options, filepath: file }));
-console.log("\nwrote docs/benchmarks.md");

@@ -20,7 +20,10 @@ export interface BenchDatabase {
   stop(): Promise<void>;
 }
 
-/** `settings`: server settings for the embedded cluster (ignored with DATABASE_URL). */
+/**
+ * `settings` are `postgres -c` settings of the embedded cluster (ignored with DATABASE_URL), e.g.
+ * `shared_preload_libraries: "pg_stat_statements"` for a profile.
+ */
 export async function startBenchDatabase(
   name: string,
   settings: Record<string, string | number> = {},
@@ -52,7 +55,12 @@ export async function startBenchDatabase(
       port: await freePort(),
       database: "recur",
       ephemeral: true,
-      settings,
+      // BENCH_POSTGRES_SETTINGS: extra `postgres -c` settings as JSON, added to the caller's, e.g.
+      // to profile with auto_explain ({"shared_preload_libraries": "auto_explain", ...}).
+      settings: {
+        ...settings,
+        ...(JSON.parse(process.env.BENCH_POSTGRES_SETTINGS ?? "{}") as Record<string, string>),
+      },
     });
     url = postgres.url;
     stopServer = async () => {

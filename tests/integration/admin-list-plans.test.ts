@@ -3,10 +3,15 @@
 // go through the trigram indexes. Checked with EXPLAIN ANALYZE on the queries the read models send.
 import { beforeAll, describe, expect, it } from "vitest";
 import { pool, type Queryable } from "../../app/db.server.ts";
-import { listCustomers, type CustomerListInput } from "../../app/lib/admin/customers.server.ts";
+import {
+  listCustomers,
+  searchText,
+  type CustomerListInput,
+} from "../../app/lib/admin/customers.server.ts";
 import { listDeliveries } from "../../app/lib/admin/deliveries.server.ts";
 import { encodeCursor } from "../../app/lib/admin/keyset.server.ts";
 import { listOrders, type OrderListInput } from "../../app/lib/admin/orders.server.ts";
+import { containsPattern, everyWordPattern } from "../../app/lib/admin/search.server.ts";
 import { query } from "../support/db.ts";
 
 const ROWS = 40_000;
@@ -185,16 +190,73 @@ describe("the customer list", () => {
     }
   });
 
+  it("estimates every word at once: finds two common words that never meet first", async () => {
+    // "alan grace": two first names, each a quarter of the shop, never in one customer. Estimated
+    // as independent they would look common (a sixteenth of the shop) and the list would walk for
+    // them, reading the whole shop; the planner's sample of the searchable text holds neither
+    // both. "grace example": common, and together as often as apart: the list walks.
+    const plan = await planOf(customers({ q: "alan grace" }));
+    expect(plan.some((node) => node["Node Type"] === "CTE Scan")).toBe(true);
+    expect(rowsRead(plan, "customers")).toBe(0);
+    expectIndexPage(
+      await planOf(customers({ q: "grace example" })),
+      "customers",
+      "customers_admin_updated_idx",
+      false,
+    );
+  });
+
+  it("estimates with a pattern that holds exactly the customers every word's ILIKE holds", async () => {
+    // The estimate's regular expression takes the words' metacharacters literally, as ILIKE does.
+    const words = ["Ada", "b+c.d", "(x)", "[y]", "a|b", "^z$", "{2}", "50%", "a_b", "\\"];
+    await query(
+      `INSERT INTO customers (shop_id, shopify_id, email, first_name, last_name, shopify_updated_at)
+       VALUES ($1, 900001, 'b+c.d@(x).[y]', 'Ada', 'a|b ^z$ {2} 50% a_b \\', now()),
+              ($1, 900002, 'bxcxd@x.y', 'ADA', 'ab z 2 50 ab', now())`,
+      [shopId],
+    );
+    try {
+      for (const word of words) {
+        const [row] = await query<{ regex: number; ilike: number }>(
+          `SELECT count(*) FILTER (WHERE ${searchText("m")} ~* $2)::int AS regex,
+             count(*) FILTER (WHERE ${searchText("m")} ILIKE $3)::int AS ilike
+           FROM customers m WHERE m.shop_id = $1 AND m.shopify_id >= 900001`,
+          [shopId, everyWordPattern([word]), containsPattern(word)],
+        );
+        expect(row, word).toEqual({ regex: row!.ilike, ilike: row!.ilike });
+        expect(row!.ilike, word).toBeGreaterThan(0);
+      }
+      const [both] = await query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM customers m
+         WHERE m.shop_id = $1 AND m.shopify_id >= 900001 AND ${searchText("m")} ~* $2`,
+        [shopId, everyWordPattern(["50%", "ada", "b+c.d"])],
+      );
+      expect(both!.n).toBe(1);
+    } finally {
+      await query("DELETE FROM customers WHERE shop_id = $1 AND shopify_id >= 900001", [shopId]);
+    }
+  });
+
   it("gives the same page whether a walk finishes or runs out of its time budget", async () => {
-    // "alan grace": two first names, each a quarter of the shop, never in one customer; estimated
-    // as independent they look common, so the list walks for them, and a walk finds nothing
-    // before the end of the shop. "grace example": common, and together as often as apart.
-    const search = (q: string, walkBudgetMs: number) =>
-      listCustomers(pool, shopId, { q, sort: "updated", direction: "desc" }, { walkBudgetMs });
+    // "alan grace": no customer (found first, see above); "grace example": common, and together
+    // as often as apart. "name9", by last name A-Z: a tenth of the shop (Name9, Name90-Name99,
+    // Name900-Name996), all at the end of the sort's order, so a walk from the start reads most of
+    // the shop before it finds them, and runs out of a budget of 1 ms.
+    const search = (q: string, walkBudgetMs: number, sort: "updated" | "last_name" = "updated") =>
+      listCustomers(
+        pool,
+        shopId,
+        { q, sort, direction: sort === "updated" ? "desc" : "asc" },
+        { walkBudgetMs },
+      );
     for (const q of ["alan grace", "grace example"]) {
       const unhurried = await search(q, 60_000);
       expect(await search(q, 1), q).toEqual(unhurried);
     }
+    const name9 = await search("name9", 60_000, "last_name");
+    expect(name9.rows).toHaveLength(50);
+    expect(name9.rows.every((row) => row.lastName!.startsWith("Name9"))).toBe(true);
+    expect(await search("name9", 1, "last_name")).toEqual(name9);
     expect((await search("alan grace", 1)).rows).toEqual([]);
     const page = await search("grace example", 1);
     expect(page.rows).toHaveLength(50);

@@ -131,3 +131,53 @@ describe("ingests of different shops", () => {
     expect(comparison.differences).toEqual([]);
   });
 });
+
+describe("ingests of one shop", () => {
+  it("a shop's orders are ingested while its customers' download is still open (docs/decisions/062)", async () => {
+    const { domain, shopId } = await seedInstalledShop({
+      shop: "side-by-side",
+      customers: 30,
+      orders: 20,
+    });
+    standIn().setBulkMode("manual", domain);
+    onTestFinished(() => standIn().setBulkMode("auto", domain));
+    for (const entity of ["customers", "orders"] as const) {
+      await enqueueJob(pool, "sync.start", { shopId, kind: "full", entity });
+    }
+    await drainJobs({ tasks: ["sync.start"] });
+    const runs = await syncRuns(shopId);
+    const run = (entity: string) => runs.find((r) => r.entity === entity)!;
+    const operationOf = async (entity: string) =>
+      (
+        await query<{ bulk_operation_id: string }>(
+          "SELECT bulk_operation_id FROM sync_runs WHERE id = $1",
+          [run(entity).id],
+        )
+      )[0]!.bulk_operation_id;
+
+    // The customers' result file becomes a pipe: their download gets what the test writes, when.
+    const customers = await standIn().finishBulkOperation(domain, await operationOf("customers"));
+    const file = standIn().bulk.filePath(new URL(customers.url!).pathname.split("/").pop()!)!;
+    const lines = (await readFile(file, "utf8")).split("\n").filter(Boolean);
+    await rm(file);
+    execFileSync("mkfifo", [file]);
+    await standIn().waitForDeliveries();
+    const customersDrain = drainJobs();
+    const pipe = await open(file, "w"); // opens once the customers' download has begun
+    await pipe.write(`${lines.slice(0, 10).join("\n")}\n`);
+
+    // The same shop's orders finish now, and are ingested to their end meanwhile.
+    await standIn().finishBulkOperation(domain, await operationOf("orders"));
+    await standIn().waitForDeliveries();
+    await drainJobs({ retryFailures: false });
+    expect(await statusOf(run("orders").id)).toBe("completed");
+    expect(await statusOf(run("customers").id)).toBe("running");
+
+    await pipe.write(`${lines.slice(10).join("\n")}\n`);
+    await pipe.close();
+    await customersDrain;
+    expect(await statusOf(run("customers").id)).toBe("completed");
+    const comparison = await compareWithGroundTruth(pool, domain, standIn().groundTruth(domain));
+    expect(comparison.differences).toEqual([]);
+  });
+});

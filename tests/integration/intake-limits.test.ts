@@ -170,9 +170,9 @@ describe("overload", () => {
     const turn = () => new Promise((resolve) => setImmediate(resolve));
     try {
       await blocker.query("BEGIN; LOCK TABLE webhook_deliveries IN EXCLUSIVE MODE");
-      // Four statements in flight (each taken by a turn of the event loop), all stuck on the lock.
+      // The statements in flight (each taken by a turn of the event loop), all stuck on the lock.
       const inFlight = [];
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < intake.MAX_IN_FLIGHT; i++) {
         inFlight.push(intake.recordDelivery(pool, delivery(`pending-${i}`), 1));
         await turn();
         await turn();
@@ -189,7 +189,7 @@ describe("overload", () => {
       await blocker.query("ROLLBACK");
       const outcomes = await Promise.all([...inFlight, ...waiting]);
       expect(outcomes.map((outcome) => outcome.outcome)).toEqual(
-        Array(4 + MAX_PENDING).fill("queued"),
+        Array(intake.MAX_IN_FLIGHT + MAX_PENDING).fill("queued"),
       );
       expect(await deliveryRows("refused")).toEqual([]);
     } finally {

@@ -124,6 +124,35 @@ describe("POST /webhooks", () => {
       new Set(["customers.upsert"]),
     );
   });
+
+  it("stores each delivery of a batch with its own body, numbers and text exact", async () => {
+    const shop = "bodies.myshopify.com";
+    // Raw bodies as Shopify writes them: ids past 2^53, escaped slashes, non-ASCII text, and
+    // bodies of different lengths, so that a body stored under another delivery's id shows.
+    const bodyOf = (n: number) =>
+      `{"id":${820982911946154508n + BigInt(n)},"admin_graphql_api_id":"gid:\\/\\/shopify\\/Customer\\/${n}",` +
+      `"note":"Zoë – ${"ü".repeat(n)}","updated_at":"2026-11-20T10:00:00-05:00"}`;
+    const sends = Array.from({ length: 30 }, (_, n) => ({
+      topic: "customers/update",
+      shop,
+      payload: null,
+      body: bodyOf(n),
+      webhookId: `body-${n}`,
+    }));
+    const statuses = await Promise.all(sends.map((input) => post(input).then((r) => r.status)));
+    expect(statuses.every((status) => status === 200)).toBe(true);
+
+    const stored = await query<{ id: string; same: boolean; id_text: string }>(
+      `SELECT d.id, d.payload = s.body::jsonb AS same, d.payload->>'id' AS id_text
+         FROM webhook_deliveries d
+         JOIN unnest($1::text[], $2::text[]) AS s(id, body) USING (id)
+        ORDER BY d.id`,
+      [sends.map((s) => s.webhookId), sends.map((s) => s.body)],
+    );
+    expect(stored).toHaveLength(30);
+    expect(stored.filter((row) => !row.same)).toEqual([]);
+    expect(stored.find((row) => row.id === "body-29")?.id_text).toBe("820982911946154537");
+  });
 });
 
 describe("POST /webhooks refusals", () => {

@@ -1,6 +1,7 @@
 /**
  * A customer's RFM row explained (docs/rfm.md): raw values, the three scores with the share of the
- * shop's scored customers each value beats, the cell that placed them, and their moves.
+ * shop's scored customers each value beats (recency compared on the customer's own as_of), the cell
+ * that placed them, and their moves.
  */
 import type { Queryable } from "../../db.server.ts";
 
@@ -38,11 +39,14 @@ export async function findCustomerRfm(
             me.rule_set AS "ruleSet", stats.*
      FROM customer_rfm me
      CROSS JOIN LATERAL (
-       SELECT count(*) FILTER (WHERE o.recency_days > me.recency_days)::int AS worse_r,
+       -- Recency on one clock, the customer's as_of: another customer is less recent when their
+       -- last order is at least one whole day further back, measured to that as_of (docs/decisions/060).
+       SELECT count(*) FILTER (WHERE o.last_order_at
+                <= me.as_of - make_interval(secs => 86400 * (me.recency_days + 1)))::int AS worse_r,
               count(*) FILTER (WHERE o.frequency < me.frequency)::int AS worse_f,
               count(*) FILTER (WHERE o.monetary < me.monetary)::int AS worse_m,
               count(*)::int AS scored
-       FROM customer_rfm o WHERE o.shop_id = me.shop_id AND o.frequency IS NOT NULL
+       FROM customer_rfm_scores o WHERE o.shop_id = me.shop_id AND o.frequency IS NOT NULL
      ) stats
      WHERE me.shop_id = $1 AND me.customer_shopify_id = $2`,
     [shopId, customerId],

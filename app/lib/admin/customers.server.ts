@@ -13,7 +13,13 @@ import {
   type Direction,
   type Page,
 } from "./keyset.server.ts";
-import { containsPattern, parseSearchText, searchedPage } from "./search.server.ts";
+import {
+  containsPattern,
+  everyWordPattern,
+  parseSearchText,
+  searchedPage,
+  type Conditions,
+} from "./search.server.ts";
 import { liveRow } from "../db/records.ts";
 
 export const CUSTOMER_SORTS = {
@@ -66,6 +72,14 @@ export function wordsMatch(alias: string, patterns: string[]): string[] {
   return patterns.map((p) => `${searchText(alias)} ILIKE ${p}`);
 }
 
+/**
+ * The same, as the planner should estimate it (search.server.ts): every word at once, one pattern
+ * on the searchable text of `m`, for the shop `shopId` ($1).
+ */
+export function wordsTogether(shopId: number, words: string[]): Conditions {
+  return { where: [`${searchText("m")} ~* $2`], params: [shopId, everyWordPattern(words)] };
+}
+
 export async function listCustomers(
   db: Queryable,
   shopId: number,
@@ -75,6 +89,7 @@ export async function listCustomers(
   const params: unknown[] = [shopId];
   const words = parseSearchText(input.q);
   const patterns = words?.map((word) => `$${params.push(containsPattern(word))}`);
+  const together = words ? wordsTogether(shopId, words) : undefined;
   // See search.server.ts.
   return searchedPage(db, {
     table: "customers",
@@ -95,6 +110,7 @@ export async function listCustomers(
       search: wordsMatch("m", patterns),
       walk: wordsMatch("c", patterns),
       params,
+      together,
     },
     pageSize: PAGE_SIZE,
     budgetMs: walkBudgetMs,

@@ -7,7 +7,7 @@
 import type { z } from "zod";
 import type { Queryable } from "../../db.server.ts";
 import { SEGMENTS, type Segment } from "../rfm/rule-set.ts";
-import { CUSTOMER_SORTS, wordsMatch } from "./customers.server.ts";
+import { CUSTOMER_SORTS, wordsMatch, wordsTogether } from "./customers.server.ts";
 import {
   keysetPage,
   PAGE_SIZE,
@@ -73,6 +73,7 @@ export async function listSegmentCustomers(
   const params: unknown[] = [shopId];
   const words = parseSearchText(input.q);
   const patterns = words?.map((word) => `$${params.push(containsPattern(word))}`);
+  const together = words ? wordsTogether(shopId, words) : undefined;
   const sort = SEGMENT_CUSTOMER_SORTS[input.sort];
   return searchedPage(db, {
     table: "customers",
@@ -90,8 +91,9 @@ export async function listSegmentCustomers(
         ],
         params,
         ...sort,
-        // The RFM sorts walk customer_rfm's (shop, segment, value, id) index; the customer sorts
-        // walk the customers' own, as the customer list does.
+        // The money sort walks customer_rfm_scores' (shop, segment, monetary, id) index; recency,
+        // derived on the shop's clock (docs/decisions/060), is sorted within the segment; the
+        // customer sorts walk the customers' own indexes, as the customer list does.
         id: sort.column.startsWith("s.") ? "s.customer_shopify_id" : "c.shopify_id",
         idType: "numeric(20, 0)",
         direction: input.direction as Direction,
@@ -102,6 +104,7 @@ export async function listSegmentCustomers(
       search: wordsMatch("m", patterns),
       walk: wordsMatch("c", patterns),
       params,
+      together,
     },
     pageSize: PAGE_SIZE,
     budgetMs: walkBudgetMs,

@@ -193,10 +193,10 @@ export async function redactCustomer(
     customerId,
   ]);
   // The customer leaves the RFM scores; their segment history keeps only ids and segment names.
-  await db.query("DELETE FROM customer_rfm WHERE shop_id = $1 AND customer_shopify_id = $2", [
-    shop.id,
-    customerId,
-  ]);
+  await db.query(
+    "DELETE FROM customer_rfm_scores WHERE shop_id = $1 AND customer_shopify_id = $2",
+    [shop.id, customerId],
+  );
 }
 
 /**
@@ -215,7 +215,7 @@ export async function redactShop(
     "customers",
     "data_requests",
     "sync_runs",
-    "customer_rfm",
+    "customer_rfm_scores",
     "rfm_segment_changes",
     "rfm_runs",
     "rfm_segment_sizes",

@@ -1,5 +1,7 @@
 -- Full RFM scoring of one shop at a reference time (docs/rfm.md), in one statement:
--- recomputes every live customer's values and scores, rewrites only the rows that changed,
+-- recomputes every live customer's values and scores, rewrites only the rows whose stored values
+-- (the last eligible order's time, frequency, monetary), scores or segment changed (recency_days is
+-- not stored: the view customer_rfm derives it on the shop's clock, docs/decisions/060),
 -- deletes the rows of customers no longer live, records every segment change, and records the
 -- run with its breakpoints (what rescore-customer.sql places single customers against), and the
 -- size of every segment on the shop's calendar day of as_of (the Segments page's chart).
@@ -32,7 +34,7 @@ WITH per_customer AS (
     AND c.deleted_at IS NULL AND c.shopify_updated_at IS NOT NULL AND c.redacted_at IS NULL
 ),
 valued AS (
-  SELECT customer, frequency, monetary,
+  SELECT customer, last_at, frequency, monetary,
          greatest(0, floor(extract(epoch FROM ($2::timestamptz - last_at)) / 86400))::int
            AS recency_days
   FROM per_customer
@@ -58,7 +60,7 @@ frequency_values AS (
 ranked AS (
   -- Money takes about as many values as there are customers: one sort, rank() - 1 (ties share a
   -- rank).
-  SELECT v.customer, v.recency_days, v.frequency, v.monetary,
+  SELECT v.customer, v.last_at, v.recency_days, v.frequency, v.monetary,
          rv.worse AS worse_r, fv.worse AS worse_f,
          rank() OVER (ORDER BY v.monetary) - 1 AS worse_m
   FROM valued v
@@ -67,11 +69,11 @@ ranked AS (
 ),
 computed AS (
   -- score = least(5, 1 + floor(5 * w / N)): integer division of non-negative integers.
-  SELECT s.customer, s.recency_days, s.frequency, s.monetary, s.r, s.f, s.m,
+  SELECT s.customer, s.last_at, s.frequency, s.monetary, s.r, s.f, s.m,
          ((s.f + s.m + 1) / 2)::smallint AS fm,
          g.segment -- a missing cell leaves it null, which the NOT NULL column refuses
   FROM (
-    SELECT x.customer, x.recency_days, x.frequency, x.monetary,
+    SELECT x.customer, x.last_at, x.frequency, x.monetary,
            least(5, 1 + (5 * x.worse_r) / t.n)::smallint AS r,
            least(5, 1 + (5 * x.worse_f) / t.n)::smallint AS f,
            least(5, 1 + (5 * x.worse_m) / t.n)::smallint AS m
@@ -85,36 +87,37 @@ computed AS (
 ),
 compared AS (
   -- One join of the computed rows with the stored ones finds the new, the changed and the gone;
-  -- an unchanged row goes no further (it is neither rewritten nor locked).
+  -- an unchanged row goes no further (it is neither rewritten nor locked). Nothing compared moves
+  -- with the clock: the next day's run rewrites only the rows whose scores or values moved.
   SELECT coalesce(c.customer, p.customer_shopify_id) AS customer,
-         c.recency_days, c.frequency, c.monetary, c.r, c.f, c.m, c.fm, c.segment,
+         c.last_at, c.frequency, c.monetary, c.r, c.f, c.m, c.fm, c.segment,
          p.customer_shopify_id IS NULL AS is_new, c.customer IS NULL AS is_gone,
          p.segment AS previous_segment
   FROM computed c
-  FULL JOIN (SELECT * FROM customer_rfm WHERE shop_id = $1) p
+  FULL JOIN (SELECT * FROM customer_rfm_scores WHERE shop_id = $1) p
     ON p.customer_shopify_id = c.customer
   WHERE p.customer_shopify_id IS NULL OR c.customer IS NULL
-     OR (p.recency_days, p.frequency, p.monetary, p.r, p.f, p.m, p.fm, p.segment, p.rule_set)
-        IS DISTINCT FROM (c.recency_days, c.frequency, c.monetary, c.r, c.f, c.m, c.fm, c.segment,
+     OR (p.last_order_at, p.frequency, p.monetary, p.r, p.f, p.m, p.fm, p.segment, p.rule_set)
+        IS DISTINCT FROM (c.last_at, c.frequency, c.monetary, c.r, c.f, c.m, c.fm, c.segment,
                           $3::text)
 ),
 inserted AS (
-  INSERT INTO customer_rfm AS existing (shop_id, customer_shopify_id, as_of, recency_days,
-    frequency, monetary, r, f, m, fm, segment, rule_set, updated_at)
-  SELECT $1, customer, $2::timestamptz, recency_days, frequency, monetary, r, f, m, fm, segment,
+  INSERT INTO customer_rfm_scores AS existing (shop_id, customer_shopify_id, as_of,
+    last_order_at, frequency, monetary, r, f, m, fm, segment, rule_set, updated_at)
+  SELECT $1, customer, $2::timestamptz, last_at, frequency, monetary, r, f, m, fm, segment,
          $3, now()
   FROM compared
   WHERE is_new
   ON CONFLICT (shop_id, customer_shopify_id) DO UPDATE SET
-    as_of = EXCLUDED.as_of, recency_days = EXCLUDED.recency_days,
+    as_of = EXCLUDED.as_of, last_order_at = EXCLUDED.last_order_at,
     frequency = EXCLUDED.frequency, monetary = EXCLUDED.monetary,
     r = EXCLUDED.r, f = EXCLUDED.f, m = EXCLUDED.m, fm = EXCLUDED.fm,
     segment = EXCLUDED.segment, rule_set = EXCLUDED.rule_set, updated_at = now()
   RETURNING 1
 ),
 updated AS (
-  UPDATE customer_rfm AS existing SET
-    as_of = $2::timestamptz, recency_days = ch.recency_days, frequency = ch.frequency,
+  UPDATE customer_rfm_scores AS existing SET
+    as_of = $2::timestamptz, last_order_at = ch.last_at, frequency = ch.frequency,
     monetary = ch.monetary, r = ch.r, f = ch.f, m = ch.m, fm = ch.fm, segment = ch.segment,
     rule_set = $3, updated_at = now()
   FROM compared ch
@@ -124,7 +127,7 @@ updated AS (
 ),
 removed AS (
   -- Customers deleted, redacted or gone: their rows leave (their history stays).
-  DELETE FROM customer_rfm AS gone
+  DELETE FROM customer_rfm_scores AS gone
   USING compared ch
   WHERE gone.shop_id = $1 AND gone.customer_shopify_id = ch.customer AND ch.is_gone
   RETURNING 1

@@ -55,6 +55,42 @@ export async function applyChunk(
   );
 }
 
+/** The tables an entity's apply writes. */
+const WRITTEN: Record<SyncEntity, string[]> = {
+  customers: ["customers"],
+  orders: ["orders", "order_line_items"],
+};
+
+/** The least growth, in pages (8 kB each), that has a written table analyzed again. */
+export const STATISTICS_MIN_GROWTH_PAGES = 64;
+
+/**
+ * Refreshes the planner's statistics of the tables the apply writes once they have more than
+ * doubled (and grown by `minGrowthPages`) since their statistics were taken (docs/decisions/062).
+ * A first sync into a new database, or a shop far larger than every other, grows its tables faster
+ * than autovacuum analyzes them; planned with statistics of a table a fraction of its size (or
+ * with none: PostgreSQL then guesses 0.5 % of the rows per shop), the line-item replacement read
+ * every line item of the shop for each chunk instead of the chunk's orders' own, so the apply grew
+ * with the square of the shop. Doubling bounds the ANALYZEs to a few per sync (each samples at most
+ * 30,000 rows); SKIP_LOCKED leaves a table that autovacuum is working on to autovacuum. Returns the
+ * tables analyzed.
+ */
+export async function refreshStatistics(
+  client: pg.PoolClient,
+  entity: SyncEntity,
+  minGrowthPages = STATISTICS_MIN_GROWTH_PAGES,
+): Promise<string[]> {
+  const { rows } = await client.query<{ table: string }>(
+    `SELECT c.relname AS table FROM pg_class c
+     WHERE c.oid = ANY($1::regclass[])
+       AND pg_relation_size(c.oid) / current_setting('block_size')::int
+         > 2 * greatest(c.relpages, 0) + $2`,
+    [WRITTEN[entity], minGrowthPages],
+  );
+  for (const { table } of rows) await client.query(`ANALYZE (SKIP_LOCKED) ${table}`);
+  return rows.map((row) => row.table);
+}
+
 /**
  * Tombstones live rows of the shop that a full snapshot does not hold, when their stored version
  * predates the snapshot (a row created or changed by a webhook during the run is not touched). An

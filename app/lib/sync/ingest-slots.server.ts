@@ -1,8 +1,10 @@
 /**
  * Ingests of different shops run at once, up to a cluster-wide cap (docs/decisions/036):
  *
- * - each shop's ingests are a graphile-worker queue of their own (`sync-ingest:<shop id>`), so
- *   one shop's entities are ingested one at a time and never hold another shop's;
+ * - each shop's ingests of one entity are a graphile-worker queue of their own
+ *   (`sync-ingest:<shop id>:<entity>`), so two runs of one entity of a shop are ingested one after
+ *   the other, a shop's customers and orders side by side (docs/decisions/062), and neither holds
+ *   another shop's;
  * - an ingest holds one of `SYNC_INGEST_CONCURRENCY` slots while it runs: a session-level
  *   PostgreSQL advisory lock on its own connection (released with the connection, should the
  *   worker die). An ingest that finds every slot taken queues itself again for later and ends;
@@ -11,6 +13,7 @@
 import type pg from "pg";
 import type { Queryable } from "../../db.server.ts";
 import { enqueueJob } from "../queue/enqueue.server.ts";
+import type { SyncEntity } from "./bulk-queries.ts";
 
 /** Advisory lock class of the ingest slots ("RCRI"); the slot number is the lock's second key. */
 const SLOT_LOCK_CLASS = 0x52435249;
@@ -18,21 +21,26 @@ const SLOT_LOCK_CLASS = 0x52435249;
 /** How long an ingest that found no slot waits at most before it looks again. */
 export const SLOT_WAIT_MS = 10_000;
 
-export function ingestQueue(shopId: number): string {
-  return `sync-ingest:${shopId}`;
+export function ingestQueue(shopId: number, entity: SyncEntity): string {
+  return `sync-ingest:${shopId}:${entity}`;
 }
 
 /** Queues a run's ingest (at once, or at `runAt`); at most one pending per run. */
 export async function enqueueIngest(
   db: Queryable,
-  run: { id: number; shopId: number },
+  run: { id: number; shopId: number; entity: SyncEntity },
   runAt?: Date,
 ): Promise<void> {
   await enqueueJob(
     db,
     "sync.ingest",
     { syncRunId: run.id },
-    { jobKey: `sync-ingest:${run.id}`, queueName: ingestQueue(run.shopId), maxAttempts: 5, runAt },
+    {
+      jobKey: `sync-ingest:${run.id}`,
+      queueName: ingestQueue(run.shopId, run.entity),
+      maxAttempts: 5,
+      runAt,
+    },
   );
 }
 

@@ -19,7 +19,7 @@
 import { Readable } from "node:stream";
 import type pg from "pg";
 import { parseGid, quotableId } from "../db/records.ts";
-import { applyChunk, orphanLineItems, tombstoneAbsent } from "./apply.server.ts";
+import { applyChunk, orphanLineItems, refreshStatistics, tombstoneAbsent } from "./apply.server.ts";
 import { boundedLines, unstorableText } from "./bulk-lines.ts";
 import type { SyncEntity } from "./bulk-queries.ts";
 import {
@@ -63,6 +63,8 @@ export interface IngestCounts {
   /** Milliseconds spent reading and staging the file, and applying the staged rows. */
   stageMs: number;
   applyMs: number;
+  /** ANALYZEs of the written tables the apply ran, as they outgrew their statistics. */
+  analyzed: number;
   window: IngestWindow;
 }
 
@@ -122,6 +124,7 @@ export async function ingestBulkResult(
     deleted: 0,
     stageMs: 0,
     applyMs: 0,
+    analyzed: 0,
     window: { maxLinesHeld: 0, maxCopyBytesHeld: 0, maxAppliedIdsHeld: 0 },
   };
   const started = performance.now();
@@ -148,6 +151,7 @@ export async function ingestBulkResult(
   const rowsStaged = staged[options.entity];
   for (let fromSeq = 0; fromSeq < rowsStaged; fromSeq += applyBatch) {
     const toSeq = Math.min(fromSeq + applyBatch, rowsStaged);
+    counts.analyzed += (await refreshStatistics(client, options.entity)).length;
     const written = await applyChunk(client, options.shopId, options.entity, { fromSeq, toSeq });
     counts.window.maxAppliedIdsHeld = Math.max(counts.window.maxAppliedIdsHeld, written.length);
     counts.written += written.length;

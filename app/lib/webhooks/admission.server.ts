@@ -16,9 +16,10 @@ import { env } from "../../env.server.ts";
 
 /**
  * Copies of a body the process holds at once while a delivery is in the intake: the body itself
- * (read once into one buffer: request-body.server.ts), and node-postgres's serialization of the
- * statement that carries it (its parameter buffer, then the message it is copied into), which live
- * until the statement is sent. JSON.parse's transient copy is garbage before the next delivery's.
+ * (read once into one buffer: request-body.server.ts), and the statement that carries it: its
+ * batch's bodies joined into one JSON array (record.server.ts), or the body as it is when it goes
+ * alone, then node-postgres's message it is copied into, which live until the statement is sent.
+ * JSON.parse's transient copy is garbage before the next delivery's.
  */
 export const BODY_COPIES = 3;
 

@@ -47,10 +47,15 @@ interface Pending {
 /** Batches at most this many deliveries, or this many bytes of payload, per statement. */
 const MAX_BATCH = 200;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
-/** A body larger than this is written in a statement of its own, as bytes (not as text[]). */
+/** A body larger than this is written in a statement of its own. */
 const LARGE_BODY_BYTES = 256 * 1024;
-/** Batches written at once (each on a connection of its own: WEBHOOK_POOL_SIZE leaves one spare). */
-const MAX_IN_FLIGHT = 4;
+/**
+ * Batches written at once (each on a connection of its own: WEBHOOK_POOL_SIZE leaves one spare).
+ * Two: every statement queues jobs, and PostgreSQL commits notifying transactions one at a time,
+ * so a third would only wait for the lock while holding deliveries that could have joined the next
+ * batch; two let one statement run while the other commits (docs/decisions/056).
+ */
+export const MAX_IN_FLIGHT = 2;
 /** However late a delivery's body arrived, its statement gets at least this long. */
 const MIN_RECORD_MS = 1000;
 

@@ -57,20 +57,29 @@ const RECORD_AND_QUEUE = `
           WHERE $9::text IS NOT NULL) AS job_id
   FROM delivery`;
 
-/** RECORD_AND_QUEUE for many deliveries: arrays in, the ids recorded now out. */
+/**
+ * RECORD_AND_QUEUE for many deliveries: arrays in, the ids recorded now out. The bodies go in as
+ * one JSON array, their bytes joined with commas in a binary parameter ($8: `[b1,b2,...]`, each
+ * body already verified as JSON), which PostgreSQL parses once and splits by position: no body is
+ * decoded into a string, escaped into an array literal and parsed back by node-postgres and
+ * PostgreSQL (docs/decisions/056).
+ */
 const RECORD_AND_QUEUE_MANY = `
   WITH incoming AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                         $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::int[])
+    SELECT i.*, body.payload
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                $7::timestamptz[], $9::text[], $10::text[], $11::int[]) WITH ORDINALITY
       AS i(id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at,
-           payload, task, reason, priority)
+           task, reason, priority, n)
+    JOIN jsonb_array_elements(convert_from($8::bytea, 'UTF8')::jsonb) WITH ORDINALITY
+      AS body(payload, n) USING (n)
   ),
   delivery AS (
     INSERT INTO webhook_deliveries
       (id, event_id, topic, shop_domain, api_version, subscription_name, triggered_at, payload,
        status, last_error, processed_at)
     SELECT id, event_id, topic, shop_domain, api_version, subscription_name,
-           least(triggered_at, now() + ${TRIGGERED_AT_MARGIN}), payload::jsonb, CASE WHEN task IS NULL THEN 'ignored' ELSE 'received' END::delivery_status,
+           least(triggered_at, now() + ${TRIGGERED_AT_MARGIN}), payload, CASE WHEN task IS NULL THEN 'ignored' ELSE 'received' END::delivery_status,
            reason, CASE WHEN task IS NULL THEN now() END
     FROM incoming
     ON CONFLICT (id) DO NOTHING
@@ -86,6 +95,21 @@ const RECORD_AND_QUEUE_MANY = `
     SELECT count(*) AS n FROM specs, graphile_worker.add_jobs(specs.specs) WHERE specs.specs IS NOT NULL
   )
   SELECT delivery.id FROM delivery, queued`;
+
+const OPEN = Buffer.from("[");
+const COMMA = Buffer.from(",");
+const CLOSE = Buffer.from("]");
+
+/** The bodies as one JSON array: `[`, each body's bytes, `,` between them, `]`. */
+export function jsonArrayOf(bodies: Buffer[]): Buffer {
+  const parts: Buffer[] = [OPEN];
+  bodies.forEach((body, index) => {
+    if (index > 0) parts.push(COMMA);
+    parts.push(body);
+  });
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
+}
 
 const RECORD_DEAD_LETTER = `
   INSERT INTO webhook_deliveries
@@ -116,7 +140,7 @@ export async function recordMany(
       column((item) => item.delivery.apiVersion),
       column((item) => item.delivery.subscriptionName),
       column((item) => item.delivery.triggeredAt),
-      column((item) => item.delivery.body.toString("utf8")),
+      jsonArrayOf(column((item) => item.delivery.body)),
       column((item) => taskForTopic(item.delivery.topic) ?? null),
       column((item) =>
         taskForTopic(item.delivery.topic) ? null : ignoredReason(item.delivery.topic),

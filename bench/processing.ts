@@ -118,7 +118,10 @@ try {
   );
   const recurMs = await waitUntil(
     db,
-    "SELECT count(*) FILTER (WHERE status IN ('received', 'processing')) = 0 AS done FROM webhook_deliveries",
+    // One index probe (shop_domain, status), not a count over every delivery: a 12 ms scan every
+    // 50 ms took a fifth of PostgreSQL's statement time from the worker it measures.
+    `SELECT NOT EXISTS (SELECT FROM webhook_deliveries
+        WHERE shop_domain = '${SHOP}' AND status IN ('received', 'processing')) AS done`,
   );
   const workerPeak = Math.max(...workers.map((worker) => peakRssMb(worker.process.pid!)));
   await Promise.all(workers.map((worker) => worker.stop()));

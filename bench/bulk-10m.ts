@@ -15,7 +15,7 @@ import path from "node:path";
 import { startChild, waitForHttp } from "../scripts/lib/stack.ts";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
 import { productionEnv } from "./lib/app-env.ts";
-import { readSyncRuns, startSyncStack } from "./lib/sync-stack.ts";
+import { readSyncRuns, startSyncStack, syncRunNotes } from "./lib/sync-stack.ts";
 import { installSeededShop } from "./lib/installed-shop.ts";
 import { peakRssMb } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
@@ -165,14 +165,7 @@ try {
       },
     ],
     notes: [
-      ...runs.map(
-        (run) =>
-          `${run.entity}: ${Math.round(run.ms)} ms, ${run.object_count} objects, ${run.rows_written} rows written`,
-      ),
-      ...ingested.map(
-        (entry) =>
-          `${String(entry.entity)} ingest: stage ${String(entry.stageMs)} ms, apply ${String(entry.applyMs)} ms, window ${JSON.stringify(entry.window)}`,
-      ),
+      ...syncRunNotes(runs, ingested),
       `rows equal the store: ${store.customers} customers, ${store.orders} orders, ${store.lineItems} line items (counts, quantities and totals compared)`,
       `load average (1, 5, 15 min): ${loadAtStart} at the start, ${loadAfterSync} when the sync ended, ${load()} at the end`,
     ],

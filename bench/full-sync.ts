@@ -13,7 +13,7 @@ import { startChild, waitForHttp } from "../scripts/lib/stack.ts";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
 import { compareWithGroundTruth } from "../tests/support/ground-truth.ts";
 import { productionEnv } from "./lib/app-env.ts";
-import { readSyncRuns, startSyncStack } from "./lib/sync-stack.ts";
+import { readSyncRuns, startSyncStack, syncRunNotes } from "./lib/sync-stack.ts";
 import { installSeededShop } from "./lib/installed-shop.ts";
 import { peakRssMb } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
@@ -121,14 +121,7 @@ try {
       { name: "peak RSS of the worker process", value: workerPeak, unit: "MB" },
     ],
     notes: [
-      ...runs.map(
-        (run) =>
-          `${run.entity}: ${Math.round(run.ms)} ms, ${run.object_count} objects, ${run.rows_written} rows written`,
-      ),
-      ...ingested.map(
-        (entry) =>
-          `${String(entry.entity)} ingest: stage ${String(entry.stageMs)} ms, apply ${String(entry.applyMs)} ms, window ${JSON.stringify(entry.window)}`,
-      ),
+      ...syncRunNotes(runs, ingested),
       `result files: ${(bytes / 2 ** 20).toFixed(0)} MB; Recur equals the store (${comparison.counts.customers} customers, ${comparison.counts.orders} orders, ${comparison.counts.lineItems} line items)`,
       `COPY of ${copy.rows} rows: ${Math.round(copy.ms)} ms`,
       `load average (1, 5, 15 min): ${loadAtStart} at the start, ${loadAfterSync} when the sync ended, ${load()} at the end`,

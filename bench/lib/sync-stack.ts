@@ -53,3 +53,20 @@ export async function readSyncRuns(db: pg.Client, shopId: number) {
   );
   return rows;
 }
+
+/** The notes both sync benchmarks print: each run's time and rows, each ingest's stage and apply. */
+export function syncRunNotes(
+  runs: Awaited<ReturnType<typeof readSyncRuns>>,
+  ingested: Record<string, unknown>[],
+): string[] {
+  return [
+    ...runs.map(
+      (run) =>
+        `${run.entity}: ${Math.round(run.ms)} ms, ${run.object_count} objects, ${run.rows_written} rows written`,
+    ),
+    ...ingested.map(
+      (entry) =>
+        `${String(entry.entity)} ingest: stage ${String(entry.stageMs)} ms, apply ${String(entry.applyMs)} ms, window ${JSON.stringify(entry.window)}`,
+    ),
+  ];
+}

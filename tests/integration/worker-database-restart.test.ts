@@ -73,7 +73,9 @@ describe("a worker whose database connections are terminated (a PostgreSQL resta
     );
     await waitFor("the task to wait on the customer's row", async () => {
       const rows = await query(
-        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO customers%'",
+        // The task locks the row first in its read of whether the customer is live (decision 058),
+        // or in the upsert itself: either statement waiting on a lock is the task at the row.
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND (query LIKE '%INSERT INTO customers%' OR query LIKE '%FROM customers%FOR NO KEY UPDATE%')",
       );
       return rows.length > 0 ? true : undefined;
     }).catch(explainWith(worker));

@@ -46,7 +46,8 @@ describe("a worker killed in the middle of a job", () => {
     // The job is locked by the first worker and its upsert is waiting for our row lock.
     await waitFor("the job to block on the row lock", async () => {
       const rows = await query(
-        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO customers%'",
+        // Its locked read of whether the customer is live (decision 058) or its upsert.
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND (query LIKE '%INSERT INTO customers%' OR query LIKE '%FROM customers%FOR NO KEY UPDATE%')",
       );
       return rows.length > 0 ? true : undefined;
     });

@@ -14,7 +14,7 @@ const AGGREGATE = "%permanently_failed%";
 /** Backends other than this test's own running the queue's aggregate right now. */
 async function runningAggregates(): Promise<number> {
   const rows = await query(
-    "SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND query NOT LIKE '%pg_stat_activity%'",
+    "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE $1 AND query NOT LIKE '%pg_stat_activity%'",
     [AGGREGATE],
   );
   return rows.length;

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { pool, withTransaction } from "../../app/db.server.ts";
+import { pool } from "../../app/db.server.ts";
 import { findCustomerRfm } from "../../app/lib/admin/customer-rfm.server.ts";
 import { upsertOrders } from "../../app/lib/db/guarded-upsert.server.ts";
 import { rescoreCustomer } from "../../app/lib/rfm/rescore-customer.server.ts";
@@ -228,24 +228,43 @@ describe("orders_rfm_eligible_idx (docs/decisions/061)", () => {
 
   it("holds every eligible order the scoring and the rescoring read: both can read them from it", async () => {
     const { shopId } = await seedRfmShop(live("1"), [paid("1", ago(3))]);
-    // With every page all-visible an index-only scan is cheaper than any index scan that must
-    // visit the heap; without it the two cost the same on a tiny table and the planner may pick
-    // either (another file's rows and statistics decided it in a full run).
-    await pool.query("VACUUM (ANALYZE) orders");
-    const plans = await withTransaction(pool, async (client) => {
-      // Without the sequential and bitmap scans a tiny table would otherwise get: a plan that
-      // names the index proves its predicate covers the statements' WHERE clauses.
+    const client = await pool.connect();
+    let plans: { full: string; one: string };
+    try {
+      await client.query("BEGIN");
+      // The planner makes one path per index: an index-only scan when the index holds every column
+      // the statement reads, else an index scan. With every other index of orders gone (this
+      // transaction is rolled back) and no sequential or bitmap scan, a plan that names this index
+      // proves its predicate covers the statement's WHERE clause, and "Index Only" proves it covers
+      // the columns, whatever the costs of a tiny table would otherwise tip the planner to.
+      const others = await client.query<{ name: string; constraint: boolean }>(
+        `SELECT i.indexrelid::regclass::text AS name,
+                EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) AS constraint
+           FROM pg_index i
+          WHERE i.indrelid = 'orders'::regclass
+            AND i.indexrelid <> 'orders_rfm_eligible_idx'::regclass`,
+      );
+      for (const index of others.rows) {
+        await client.query(
+          index.constraint
+            ? `ALTER TABLE orders DROP CONSTRAINT ${index.name} CASCADE`
+            : `DROP INDEX ${index.name}`,
+        );
+      }
       await client.query("SET LOCAL enable_seqscan = off");
       await client.query("SET LOCAL enable_bitmapscan = off");
       const plan = async (text: string, values: unknown[]) =>
         (await client.query<{ "QUERY PLAN": string }>(`EXPLAIN ${text}`, values)).rows
           .map((row) => row["QUERY PLAN"])
           .join("\n");
-      return {
+      plans = {
         full: await plan(sql("score-shop.sql"), [shopId, AS_OF, "v1", AS_OF]),
         one: await plan(sql("rescore-customer.sql"), [shopId, "1", AS_OF]),
       };
-    });
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
     expect(plans.full).toMatch(/Index Only Scan using orders_rfm_eligible_idx on orders/);
     expect(plans.one).toMatch(/Index Only Scan using orders_rfm_eligible_idx on orders/);
   });

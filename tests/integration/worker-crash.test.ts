@@ -47,7 +47,7 @@ describe("a worker killed in the middle of a job", () => {
     await waitFor("the job to block on the row lock", async () => {
       const rows = await query(
         // Its locked read of whether the customer is live (decision 058) or its upsert.
-        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND (query LIKE '%INSERT INTO customers%' OR query LIKE '%FROM customers%FOR NO KEY UPDATE%')",
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND (query LIKE '%INSERT INTO customers%' OR query LIKE '%FROM customers%FOR NO KEY UPDATE%')",
       );
       return rows.length > 0 ? true : undefined;
     });

@@ -75,7 +75,7 @@ describe("a worker whose database connections are terminated (a PostgreSQL resta
       const rows = await query(
         // The task locks the row first in its read of whether the customer is live (decision 058),
         // or in the upsert itself: either statement waiting on a lock is the task at the row.
-        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND (query LIKE '%INSERT INTO customers%' OR query LIKE '%FROM customers%FOR NO KEY UPDATE%')",
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND (query LIKE '%INSERT INTO customers%' OR query LIKE '%FROM customers%FOR NO KEY UPDATE%')",
       );
       return rows.length > 0 ? true : undefined;
     }).catch(explainWith(worker));
@@ -95,7 +95,8 @@ describe("a worker whose database connections are terminated (a PostgreSQL resta
     const [completion] = await waitFor("the job's completion to wait on its row", async () => {
       const rows = await query<{ pid: number }>(
         `SELECT pid FROM pg_stat_activity
-         WHERE wait_event_type = 'Lock' AND query ILIKE 'delete from %_private_jobs%'`,
+         WHERE datname = current_database() AND wait_event_type = 'Lock'
+           AND query ILIKE 'delete from %_private_jobs%'`,
       );
       return rows.length > 0 ? rows : undefined;
     }).catch(explainWith(worker));

@@ -130,9 +130,10 @@ beforeAll(async () => {
      FROM generate_series(1, $2::int) AS n`,
     [BIG, ROWS],
   );
-  await query("ANALYZE customers");
-  await query("ANALYZE orders");
-  await query("ANALYZE webhook_deliveries");
+  // As autovacuum leaves a table: statistics current, and the trigram indexes' pending lists
+  // merged (a manual ANALYZE does not merge them, and the planner prices a GIN scan by its pending
+  // pages too, so without VACUUM a plan here would depend on whether autovacuum came first).
+  await query("VACUUM (ANALYZE) customers, orders, webhook_deliveries");
 });
 
 const customers = (input: Partial<CustomerListInput>) => (db: Queryable) =>
@@ -197,7 +198,15 @@ describe("the customer list", () => {
     // both. "grace example": common, and together as often as apart: the list walks.
     const plan = await planOf(customers({ q: "alan grace" }));
     expect(plan.some((node) => node["Node Type"] === "CTE Scan")).toBe(true);
-    expect(rowsRead(plan, "customers")).toBe(0);
+    // It never walks the sort's index. How the matches themselves are read (the trigram index, or
+    // a sequential scan that costs less on 50,000 rows) is the planner's, as above.
+    expect(plan.filter((node) => node["Index Name"] === "customers_admin_updated_idx")).toEqual([]);
+    const page = await listCustomers(pool, shopId, {
+      q: "alan grace",
+      sort: "updated",
+      direction: "desc",
+    });
+    expect(page.rows).toEqual([]);
     expectIndexPage(
       await planOf(customers({ q: "grace example" })),
       "customers",

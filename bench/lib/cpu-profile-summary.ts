@@ -24,7 +24,8 @@ export function summarize(file: string, top = 25, since?: string): string {
   const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
   const self = new Map<number, number>();
   let started = since === undefined;
   profile.samples.forEach((id, i) => {
@@ -40,7 +41,8 @@ export function summarize(file: string, top = 25, since?: string): string {
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const { callFrame } = byId.get(at)!;
-      if (!/\/app\/|\/server\.ts/.test(callFrame.url) || callFrame.url.includes("node_modules")) continue;
+      if (!/\/app\/|\/server\.ts/.test(callFrame.url) || callFrame.url.includes("node_modules"))
+        continue;
       const name = `${callFrame.functionName || "(anonymous)"} ${callFrame.url.replace(/^.*\/(app|wt-[^/]+)\//, "")}:${callFrame.lineNumber + 1}`;
       if (seen.has(name)) continue;
       seen.add(name);

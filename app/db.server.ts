@@ -31,8 +31,8 @@ function createPool(config: pg.PoolConfig): pg.Pool {
   return pool;
 }
 
-/** Connections of the webhook intake: its statements in flight (2) and one to spare. */
-export const WEBHOOK_POOL_SIZE = 3;
+/** Connections of the webhook intake: its statement in flight (1) and one to spare. */
+export const WEBHOOK_POOL_SIZE = 2;
 
 type Globals = {
   recurPool?: pg.Pool;

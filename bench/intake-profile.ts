@@ -214,5 +214,5 @@ try {
 const [profile] = (await readdir(profileDir)).filter((f) => f.endsWith(".cpuprofile"));
 if (profile) {
   console.log(`\nthe web process's CPU (${path.join(profileDir, profile)}):`);
-  console.log(summarize(path.join(profileDir, profile), 30));
+  console.log(summarize(path.join(profileDir, profile), 30, "serveWebhook"));
 }

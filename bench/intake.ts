@@ -1,8 +1,10 @@
 /**
  * Webhook intake: signed orders/updated webhooks posted at the built app (server.ts) over loopback
- * with autocannon, each with its own webhook id, next to a bare node:http server that only verifies
- * the HMAC, in the same run. Two loads: as fast as 32 connections go (accepted per second), and a
- * fixed 1,000 per second (latency). The worker is not running: this is the intake alone.
+ * by bench/lib/load-generator.ts (a process of its own), each with its own webhook id, next to a
+ * bare node:http server that only verifies the HMAC, in the same run, through the same generator.
+ * Two loads: as fast as 32 connections go (accepted per second), and 1,000 per second due evenly
+ * (latency counted from each delivery's due time). The worker is not running: this is the intake
+ * alone.
  * Targets (issue 16): at least 3,000 accepted per second; p99 under 25 ms at 1,000 per second; and
  * what a second web process adds, loaded at the same time as the first.
  */
@@ -134,7 +136,7 @@ try {
     secondOfTwo.accepted;
   await saveResult({
     benchmark: "intake",
-    description: `signed orders/updated webhooks (${body.length} bytes) posted at server.ts over loopback, ${DURATION} s per load`,
+    description: `signed orders/updated webhooks (${body.length} bytes) posted at server.ts over loopback by bench/lib/load-generator.ts (its own process), ${DURATION} s per load`,
     figures: [
       {
         name: "accepted per second (32 connections)",
@@ -165,6 +167,7 @@ try {
       { name: "peak RSS of the web process under load", value: webPeak, unit: "MB" },
     ],
     notes: [
+      `p90 at 1,000/s offered: Recur ${recurFixed.p90} ms, baseline ${baseFixed.p90} ms; max ${recurFixed.max} ms and ${baseFixed.max} ms. The generator's own CPU per request: ${recurMax.cpuPerRequestUs} µs (32 connections), ${recurFixed.cpuPerRequestUs} µs (1,000/s)`,
       `non-2xx or failed requests: Recur ${recurMax.others + recurFixed.others + firstOfTwo.others + secondOfTwo.others}, baseline ${baseMax.others + baseFixed.others}`,
       `two web processes: ${firstOfTwo.perSecond.toFixed(0)}/s + ${secondOfTwo.perSecond.toFixed(0)}/s (${(twoPerSecond / recurMax.perSecond).toFixed(2)} × one process); p99 ${firstOfTwo.p99} ms and ${secondOfTwo.p99} ms; load average at the end ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
       `${accepted} webhooks answered 2xx (warm-up included): ${rows[0]!.deliveries} deliveries recorded, ${rows[0]!.jobs} jobs queued`,

@@ -1,61 +1,56 @@
 /**
- * The intake benchmarks' load: signed orders/updated webhooks posted with autocannon, each with its
- * own webhook id (bench/intake.ts, bench/intake-profile.ts).
+ * The intake benchmarks' load (bench/intake.ts, bench/intake-profile.ts): signed orders/updated
+ * webhooks, each with its own webhook id, from bench/lib/load-generator.ts in a process of its own,
+ * the same generator for Recur and for the node:http + HMAC baseline (docs/decisions/066).
  */
-import { createHmac, randomUUID } from "node:crypto";
-import autocannon from "autocannon";
-import { restOrder } from "../../tests/support/payloads.ts";
-import { BENCH_API_SECRET } from "./app-env.ts";
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 
-export const SHOP = "bench.myshopify.com";
+export { body, SHOP } from "./intake-payload.ts";
+import { SHOP } from "./intake-payload.ts";
 
-export const body = JSON.stringify(
-  restOrder(4200, "2026-11-20T10:00:00-05:00", {}, [
-    { id: 1, quantity: 1, price: "19.99" },
-    { id: 2, quantity: 2, price: "5.00" },
-    { id: 3, quantity: 1, price: "42.00" },
-  ]),
-);
-const hmac = createHmac("sha256", BENCH_API_SECRET).update(body).digest("base64");
+const GENERATOR = path.join(import.meta.dirname, "load-generator.ts");
 
+export interface LoadResult {
+  /** Answered 2xx. */
+  accepted: number;
+  /** Answered otherwise, or not answered (errors, closed connections, still waiting at the end). */
+  others: number;
+  sent: number;
+  perSecond: number;
+  /** Latency in ms: from each request's write (closed loop) or its due time (with a rate). */
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** The generator's own CPU time per request sent, µs. */
+  cpuPerRequestUs: number;
+}
+
+/**
+ * `connections` keep-alive connections for `seconds`: as fast as they are answered, or with
+ * `overallRate`, that many deliveries a second, due evenly.
+ */
 export async function load(
   url: string,
   options: { connections: number; seconds: number; overallRate?: number },
-) {
-  return autocannon({
-    url: `${url}/webhooks`,
-    connections: options.connections,
-    duration: options.seconds,
-    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
-    requests: [
-      {
-        method: "POST",
-        body,
-        setupRequest: (request) => ({
-          ...request,
-          headers: {
-            "Content-Type": "application/json",
-            "X-Shopify-Topic": "orders/updated",
-            "X-Shopify-Hmac-Sha256": hmac,
-            "X-Shopify-Shop-Domain": SHOP,
-            "X-Shopify-API-Version": "2026-10",
-            "X-Shopify-Webhook-Id": randomUUID(),
-            "X-Shopify-Event-Id": randomUUID(),
-            "X-Shopify-Triggered-At": new Date().toISOString(),
-          },
-        }),
-      },
-    ],
-  });
+): Promise<LoadResult> {
+  const port = Number(new URL(url).port);
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    GENERATOR,
+    JSON.stringify({
+      port,
+      connections: options.connections,
+      seconds: options.seconds,
+      ...(options.overallRate ? { rate: options.overallRate } : {}),
+    }),
+  ]);
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as LoadResult;
 }
 
-export const summary = (result: autocannon.Result) => ({
-  accepted: result["2xx"],
-  others: result.non2xx + result.errors + result.timeouts,
-  perSecond: result["2xx"] / result.duration,
-  p50: result.latency.p50,
-  p99: result.latency.p99,
-});
+/** A load's figures (kept for the callers that summarized autocannon's result). */
+export const summary = (result: LoadResult) => result;
 
 /** The shop and its offline session, as an installed shop has them. */
 export async function installBenchShop(db: {

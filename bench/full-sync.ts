@@ -17,6 +17,7 @@ import { readSyncRuns, startSyncStack, syncRunNotes } from "./lib/sync-stack.ts"
 import { installSeededShop } from "./lib/installed-shop.ts";
 import { peakRssMb } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
+import { sampleWaitEvents } from "./lib/wait-events.ts";
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 300_000);
@@ -53,6 +54,8 @@ try {
   await waitForHttp(`${appUrl}/healthz`);
 
   const started = performance.now();
+  const startedAt = Date.now();
+  const waits = sampleWaitEvents(database.url);
   await db.query(
     `SELECT graphile_worker.add_job('sync.start', json_build_object('shopId', $1::int, 'kind', 'full', 'entity', e))
      FROM unnest(ARRAY['customers', 'orders']) AS e`,
@@ -70,6 +73,7 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const syncMs = performance.now() - started;
+  const waitNotes = (await waits?.stop()) ?? [];
   const workerPeak = peakRssMb(worker.process.pid!);
   const loadAfterSync = load();
 
@@ -122,9 +126,15 @@ try {
     ],
     notes: [
       ...syncRunNotes(runs, ingested),
+      // When each ingest began, from its log line's time less its stage and apply.
+      ...ingested.map(
+        (entry) =>
+          `${String(entry.entity)} ingest began ${((Number(entry.time) - Number(entry.stageMs) - Number(entry.applyMs) - startedAt) / 1000).toFixed(1)} s after the sync was queued`,
+      ),
       `result files: ${(bytes / 2 ** 20).toFixed(0)} MB; Recur equals the store (${comparison.counts.customers} customers, ${comparison.counts.orders} orders, ${comparison.counts.lineItems} line items)`,
       `COPY of ${copy.rows} rows: ${Math.round(copy.ms)} ms`,
       `load average (1, 5, 15 min): ${loadAtStart} at the start, ${loadAfterSync} when the sync ended, ${load()} at the end`,
+      ...waitNotes,
     ],
   });
 } finally {

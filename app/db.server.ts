@@ -112,6 +112,17 @@ export interface TransactionOptions {
   lockTimeoutMs?: number;
   /** Memory for each sort or hash of the transaction's statements before they spill to disk. */
   workMemMb?: number;
+  /**
+   * The transaction's first statement, sent with its BEGIN in one round trip (SQL text without
+   * parameters: values spliced with pg's escapeLiteral); `fn` gets its result.
+   */
+  firstStatement?: string;
+  /**
+   * Asked once `fn` has returned: the transaction's last statement, sent with its COMMIT in one
+   * round trip (same rules as firstStatement), or undefined. When it fails, nothing commits and the
+   * transaction rolls back as when `fn` throws.
+   */
+  lastStatement?: () => string | undefined;
 }
 
 const ISOLATION_LEVELS = new Set<string>(["read committed", "repeatable read", "serializable"]);
@@ -163,25 +174,35 @@ function isPoolClient(db: pg.Pool | pg.PoolClient): db is pg.PoolClient {
  */
 export async function withTransaction<T>(
   db: pg.Pool | pg.PoolClient,
-  fn: (client: pg.PoolClient) => Promise<T>,
+  fn: (client: pg.PoolClient, first: pg.QueryResult | undefined) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
   const owned = !isPoolClient(db);
   const client = isPoolClient(db) ? db : await db.connect();
   let broken: Error | undefined;
-  try {
-    await client.query(beginStatement(options)).catch((error: unknown) => {
-      broken = error instanceof Error ? error : new Error(String(error));
-      throw error;
+  const rollBack = () =>
+    client.query("ROLLBACK").catch((rollback: unknown) => {
+      broken = rollback instanceof Error ? rollback : new Error(String(rollback));
     });
+  try {
+    const first = options.firstStatement;
+    const opened = await client
+      .query(first ? `${beginStatement(options)}; ${first}` : beginStatement(options))
+      .catch(async (error: unknown) => {
+        // A first statement that failed leaves its transaction open (aborted): end it.
+        if (first) await rollBack();
+        else broken = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      });
     try {
-      const result = await fn(client);
-      await client.query("COMMIT");
+      // Several statements in one query answer with one result each; the last is the first statement's.
+      const results = opened as unknown as pg.QueryResult | pg.QueryResult[];
+      const result = await fn(client, first ? [results].flat().at(-1) : undefined);
+      const last = options.lastStatement?.();
+      await client.query(last ? `${last}; COMMIT` : "COMMIT");
       return result;
     } catch (error) {
-      await client.query("ROLLBACK").catch((rollback: unknown) => {
-        broken = rollback instanceof Error ? rollback : new Error(String(rollback));
-      });
+      await rollBack();
       throw error;
     }
   } finally {

@@ -125,7 +125,7 @@ try {
   );
   const workerPeak = Math.max(...workers.map((worker) => peakRssMb(worker.process.pid!)));
   await Promise.all(workers.map((worker) => worker.stop()));
-  await reportProfile(db, "processing");
+  await reportProfile(db, "processing", DELIVERIES);
 
   const { rows } = await db.query<{ status: string; n: number }>(
     "SELECT status::text, count(*)::int AS n FROM webhook_deliveries GROUP BY 1 ORDER BY 1",

@@ -34,8 +34,31 @@ export async function resetStatements(db: pg.Client | pg.Pool): Promise<void> {
   await db.query("SELECT pg_stat_statements_reset()");
 }
 
-/** Prints the top statements since resetStatements, and every CPU profile written so far. */
-export async function reportProfile(db: pg.Client | pg.Pool, label: string): Promise<void> {
+/**
+ * Top-level statements since resetStatements (each one round trip, but for a simple query that
+ * holds several, such as BEGIN with its SET LOCALs), per `unit` of work (a delivery): how many and
+ * how long PostgreSQL spent executing them. Statements run inside functions are not counted twice.
+ */
+async function statementsPerUnit(db: pg.Client | pg.Pool, units: number): Promise<string> {
+  const { rows } = await db.query<{ calls: number; ms: number }>(
+    `SELECT coalesce(sum(calls), 0)::float AS calls, coalesce(sum(total_exec_time), 0)::float AS ms
+     FROM pg_stat_statements
+     WHERE toplevel AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND query NOT LIKE '%pg_stat_statements%'`,
+  );
+  const { calls, ms } = rows[0]!;
+  return `top-level statements per unit (${units}): ${(calls / units).toFixed(2)}, executing ${(ms / units).toFixed(3)} ms`;
+}
+
+/**
+ * Prints the top statements since resetStatements, and every CPU profile written so far; with
+ * `units`, also the top-level statements per unit (statementsPerUnit).
+ */
+export async function reportProfile(
+  db: pg.Client | pg.Pool,
+  label: string,
+  units?: number,
+): Promise<void> {
   if (!PROFILE_DIR) return;
   const { rows } = await db.query<{
     calls: string;
@@ -47,11 +70,12 @@ export async function reportProfile(db: pg.Client | pg.Pool, label: string): Pro
     `SELECT calls::text, round(total_exec_time::numeric, 0)::float AS total_ms,
             round(mean_exec_time::numeric, 3)::float AS mean_ms,
             round((100 * total_exec_time / sum(total_exec_time) OVER ())::numeric, 1)::float AS share,
-            regexp_replace(query, '\\s+', ' ', 'g') AS query
+            CASE WHEN toplevel THEN '' ELSE '(nested) ' END || regexp_replace(query, '\\s+', ' ', 'g') AS query
      FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
      ORDER BY total_exec_time DESC LIMIT 25`,
   );
   const lines = [
+    ...(units ? [await statementsPerUnit(db, units)] : []),
     `pg_stat_statements, ${label}: calls, total ms, mean ms, share of the statements' time`,
     ...rows.map(
       (r) => `${r.calls}\t${r.total_ms}\t${r.mean_ms}\t${r.share}%\t${r.query.slice(0, 220)}`,

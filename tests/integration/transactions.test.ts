@@ -157,4 +157,49 @@ describe("withTransaction", () => {
     expect(() => beginStatement({ synchronousCommit: "off; DROP" as "off" })).toThrow(RangeError);
     expect(() => beginStatement({ statementTimeoutMs: Number.NaN })).toThrow(RangeError);
   });
+
+  it("sends its first statement with BEGIN and its last with COMMIT, and hands fn the first's rows", async () => {
+    const seen = await withTransaction(
+      own,
+      async (client, first) => {
+        await client.query("INSERT INTO transaction_probe VALUES (10)");
+        return first?.rows;
+      },
+      {
+        synchronousCommit: "off",
+        firstStatement: "SELECT current_setting('synchronous_commit') AS value, 9 AS id",
+        lastStatement: () => "INSERT INTO transaction_probe VALUES (11)",
+      },
+    );
+    expect(seen).toEqual([{ value: "off", id: 9 }]);
+    expect(await probeIds()).toEqual([1, 2, 10, 11]);
+    await pool.query("DELETE FROM transaction_probe WHERE id IN (10, 11)");
+  });
+
+  it("commits nothing when its last statement fails, and rethrows that statement's error", async () => {
+    await expect(
+      withTransaction(own, (client) => client.query("INSERT INTO transaction_probe VALUES (12)"), {
+        lastStatement: () => "INSERT INTO transaction_probe VALUES (1)", // duplicate key
+      }),
+    ).rejects.toMatchObject({ code: "23505", constraint: "transaction_probe_pkey" });
+    expect(await probeIds()).toEqual([1, 2]);
+  });
+
+  it("ends the transaction its failing first statement opened, and gives a healthy connection back", async () => {
+    const client = await own.connect();
+    try {
+      await expect(
+        withTransaction(client, async () => "never run", {
+          firstStatement: "SELECT 1 / 0",
+        }),
+      ).rejects.toMatchObject({ code: "22012" });
+      // Not left in an aborted transaction: the client answers outside any transaction.
+      const { rows } = await client.query<{ state: string }>(
+        "SELECT CASE WHEN now() = statement_timestamp() THEN 'no transaction' ELSE 'in one' END AS state",
+      );
+      expect(rows).toEqual([{ state: "no transaction" }]);
+    } finally {
+      client.release();
+    }
+  });
 });

@@ -117,6 +117,45 @@ describe("last write wins", () => {
   });
 });
 
+describe("an order's line items", () => {
+  it("an update keeps the lines it leaves as they were without rewriting them, changes the changed and removes the missing", async () => {
+    const id = 9100;
+    const lines = (quantity: number) => [
+      { id: 910_001, quantity: 1, price: "19.99" },
+      { id: 910_002, quantity, price: "5.00" },
+      { id: 910_003, quantity: 1, price: "2.50" },
+    ];
+    await send({ topic: "orders/create", payload: restOrder(id, at(0), {}, lines(1)) });
+    await drainJobs();
+    const stored = () =>
+      query<{ id: string; quantity: number; version: string }>(
+        `SELECT shopify_id::text AS id, quantity, xmin::text AS version FROM order_line_items
+         WHERE shop_id = $1 AND order_shopify_id = $2 ORDER BY shopify_id`,
+        [shopId, id],
+      );
+    const before = await stored();
+    expect(before.map((line) => [line.id, line.quantity])).toEqual([
+      ["910001", 1],
+      ["910002", 1],
+      ["910003", 1],
+    ]);
+    // The update changes the second line's quantity and leaves the third out.
+    await send({
+      topic: "orders/updated",
+      payload: restOrder(id, at(1), {}, lines(4).slice(0, 2)),
+    });
+    await drainJobs();
+    const after = await stored();
+    expect(after.map((line) => [line.id, line.quantity])).toEqual([
+      ["910001", 1],
+      ["910002", 4],
+    ]);
+    // The unchanged line is the row the create wrote (same row version); the changed one is new.
+    expect(after[0]!.version).toBe(before[0]!.version);
+    expect(after[1]!.version).not.toBe(before[1]!.version);
+  });
+});
+
 describe("the parts of a customer Shopify reports apart (API 2025-01)", () => {
   const tagsOf = async (id: number) =>
     (

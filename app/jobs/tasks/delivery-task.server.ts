@@ -1,11 +1,10 @@
 /**
  * What every webhook task does around its own work, in one transaction (withTransaction below):
- * 1. marks the delivery `processing` and counts the attempt (an already settled delivery is left
- *    alone);
+ * 1. locks the delivery and reads it with its shop (an already settled delivery is left alone);
  * 2. parses the payload with the topic's schema: a payload that can never succeed becomes a dead
  *    letter at once, with the schema's complaint, without burning retries;
  * 3. checks the shop, does the task's writes, and settles the delivery `processed`, `skipped`
- *    (older than stored: nothing written) or `ignored`.
+ *    (older than stored: nothing written) or `ignored`, counting the attempt.
  *    At most one delivery of an event is `processed` (a partial unique index): a twin that loses
  *    the race rolls back and is recorded `ignored`, naming the one processed.
  * On error the transaction rolls back; the task records the attempt and its error on the delivery
@@ -21,7 +20,10 @@ import {
   processedTwin,
   recordFailure,
   settle,
+  settleStatement,
+  startedDelivery,
   startProcessing,
+  startProcessingStatement,
   type DeliveryOutcome,
   type DeliveryRow,
 } from "../../lib/db/delivery-status.server.ts";
@@ -71,10 +73,13 @@ export function defineDeliveryTask<
       // commits asynchronously: graphile-worker completes this job with a synchronous commit once the
       // task returns, which flushes the log up to and past this transaction. A crash loses both or
       // neither, and a lost job runs again.
+      // Its first statement (the delivery, locked) goes with its BEGIN, and its settling with its
+      // COMMIT: two round trips fewer per delivery (docs/decisions/067).
+      let settling: string | undefined;
       logFields.outcome = await withTransaction(
         pool,
-        async (client) => {
-          const started = await startProcessing(client, deliveryId);
+        async (client, first) => {
+          const started = startedDelivery(first);
           if (!started) return "already settled";
           logFields.shop = started.delivery.shopDomain;
           logFields.topic = started.delivery.topic;
@@ -85,12 +90,17 @@ export function defineDeliveryTask<
             return "dead_letter";
           }
           const outcome = await handle(client, started, parsed.data, options, logFields);
-          // Settling `processed` is where a twin of the event meets the one-processed-per-event rule.
-          await settle(client, deliveryId, outcome);
+          // Settling `processed` is where a twin of the event meets the one-processed-per-event
+          // rule: then the COMMIT does not run and the transaction rolls back.
+          settling = settleStatement(deliveryId, outcome);
           if (outcome.status !== "processed") logFields.reason = outcome.reason;
           return outcome.status;
         },
-        { synchronousCommit: "off" },
+        {
+          synchronousCommit: "off",
+          firstStatement: startProcessingStatement(deliveryId),
+          lastStatement: () => settling,
+        },
       );
     } catch (error) {
       if (isConstraint(error, ONE_PROCESSED_PER_EVENT)) {

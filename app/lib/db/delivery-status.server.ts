@@ -1,10 +1,12 @@
 /** Webhook deliveries: their status as their jobs move them along. Every query names its shop or id. */
-import type pg from "pg";
+import pg from "pg";
 import { env } from "../../env.server.ts";
 import { withTransaction, type Queryable } from "../../db.server.ts";
 import { enqueueJob } from "../queue/enqueue.server.ts";
 import { deliveryJobKey, TOPIC_TASKS, taskForTopic } from "../webhooks/topics.ts";
 import { parseExactJson } from "./exact-json.ts";
+
+const { escapeLiteral } = pg;
 import type { ShopRow } from "./shops.server.ts";
 
 export interface DeliveryRow {
@@ -19,37 +21,57 @@ export interface DeliveryRow {
 }
 
 // The payload travels as jsonb's text (exact: jsonb keeps numbers as numeric) and is parsed by
-// parseExactJson, never by pg's JSON.parse, which rounds Shopify's ids above 2^53.
-const DELIVERY_FIELDS = `id, event_id AS "eventId", topic, shop_domain AS "shopDomain",
-  triggered_at AS "triggeredAt", received_at AS "receivedAt", payload::text AS payload, attempts`;
+// parseExactJson, never by pg's JSON.parse, which rounds Shopify's ids above 2^53. `attempts` is
+// the attempt being made: settling it counts it.
+const DELIVERY_FIELDS = `d.id, d.event_id AS "eventId", d.topic, d.shop_domain AS "shopDomain",
+  d.triggered_at AS "triggeredAt", d.received_at AS "receivedAt", d.payload::text AS payload,
+  d.attempts + 1 AS attempts`;
 
 type StartedRow = Omit<DeliveryRow, "payload"> & { payload: string; shop: ShopRow | null };
+export type StartedDelivery = { delivery: DeliveryRow; shop: ShopRow | undefined };
+
+/** $1 the delivery id (or its escaped literal: startProcessingStatement). */
+const startSql = (id: string) => `SELECT ${DELIVERY_FIELDS},
+    CASE WHEN s.id IS NOT NULL THEN json_build_object('id', s.id, 'domain', s.domain,
+      'state', s.state, 'installedAt', s.installed_at, 'uninstalledAt', s.uninstalled_at) END AS shop
+  FROM webhook_deliveries d LEFT JOIN shops s ON s.domain = d.shop_domain
+  WHERE d.id = ${id} AND d.status IN ('received', 'processing')
+  FOR UPDATE OF d`;
 
 /**
- * Marks a delivery `processing` and counts the attempt, in the caller's transaction (which holds
- * the row until it ends), and reads its shop in the same statement. Returns nothing when the
- * delivery is already settled (processed, skipped, ignored, dead letter) or gone (erased by shop/redact).
+ * Locks a delivery that is still to be processed, in the caller's transaction (which holds the row
+ * until it ends), and reads it with its shop in the same statement. Returns nothing when the
+ * delivery is already settled (processed, skipped, ignored, dead letter) or gone (erased by
+ * shop/redact). The attempt is counted by the statement that settles it (settle, deadLetter), or
+ * by recordFailure when the transaction rolls back: one write of the row per delivery, not two
+ * (docs/decisions/067).
  *
- * The statement is prepared once per connection (named): a worker runs it for every delivery, and
- * planning it each time cost more than running it (docs/decisions/017).
+ * The statement is prepared once per connection (named): planning it each time cost more than
+ * running it (docs/decisions/017). The delivery task sends it with its BEGIN instead
+ * (startProcessingStatement).
  */
 export async function startProcessing(
   db: Queryable,
   deliveryId: string,
-): Promise<{ delivery: DeliveryRow; shop: ShopRow | undefined } | undefined> {
-  const { rows } = await db.query<StartedRow>({
+): Promise<StartedDelivery | undefined> {
+  const result = await db.query<StartedRow>({
     name: "start-processing",
-    text: `WITH delivery AS (
-       UPDATE webhook_deliveries SET status = 'processing', attempts = attempts + 1
-       WHERE id = $1 AND status IN ('received', 'processing')
-       RETURNING ${DELIVERY_FIELDS})
-     SELECT delivery.*,
-       CASE WHEN s.id IS NOT NULL THEN json_build_object('id', s.id, 'domain', s.domain,
-         'state', s.state, 'installedAt', s.installed_at, 'uninstalledAt', s.uninstalled_at) END AS shop
-     FROM delivery LEFT JOIN shops s ON s.domain = delivery."shopDomain"`,
+    text: startSql("$1"),
     values: [deliveryId],
   });
-  const row = rows[0];
+  return startedDelivery(result);
+}
+
+/** startProcessing's statement as SQL text, to send with a BEGIN (withTransaction's firstStatement). */
+export function startProcessingStatement(deliveryId: string): string {
+  return startSql(escapeLiteral(deliveryId));
+}
+
+/** The delivery startProcessing or its statement read, or undefined when there was none. */
+export function startedDelivery(
+  result: Pick<pg.QueryResult, "rows"> | undefined,
+): StartedDelivery | undefined {
+  const row = result?.rows[0] as StartedRow | undefined;
   if (!row) return undefined;
   const { shop, payload, ...delivery } = row;
   return {
@@ -70,21 +92,39 @@ export type DeliveryOutcome =
   /** A stale message: older than what is stored, so nothing was written (guarded-upsert/older-than-stored.server.ts). */
   | { status: "skipped"; reason: string };
 
-/** Settles a delivery, in the transaction that made its writes (prepared, as startProcessing is). */
+/** $1 id, $2 status, $3 reason; or their escaped literals (settleStatement). */
+const settleSql = (id: string, status: string, reason: string) => `UPDATE webhook_deliveries
+  SET status = ${status}::delivery_status, attempts = attempts + 1, last_error = ${reason},
+    processed_at = now()
+  WHERE id = ${id}`;
+
+/**
+ * Settles a delivery and counts its attempt, in the transaction that made its writes (prepared,
+ * as startProcessing is).
+ */
 export async function settle(db: Queryable, deliveryId: string, outcome: DeliveryOutcome) {
   const reason = outcome.status === "processed" ? null : outcome.reason;
   await db.query({
     name: "settle-delivery",
-    text: `UPDATE webhook_deliveries
-     SET status = $2::delivery_status, last_error = $3, processed_at = now()
-     WHERE id = $1`,
+    text: settleSql("$1", "$2", "$3"),
     values: [deliveryId, outcome.status, reason],
   });
 }
 
+/** settle's statement as SQL text, to send with a COMMIT (withTransaction's lastStatement). */
+export function settleStatement(deliveryId: string, outcome: DeliveryOutcome): string {
+  return settleSql(
+    escapeLiteral(deliveryId),
+    escapeLiteral(outcome.status),
+    outcome.status === "processed" ? "NULL" : escapeLiteral(outcome.reason),
+  );
+}
+
+/** Makes a delivery a dead letter and counts its attempt, in the caller's transaction. */
 export async function deadLetter(db: Queryable, deliveryId: string, reason: string) {
   await db.query(
-    `UPDATE webhook_deliveries SET status = 'dead_letter', last_error = $2, processed_at = now()
+    `UPDATE webhook_deliveries SET status = 'dead_letter', attempts = attempts + 1,
+       last_error = $2, processed_at = now()
      WHERE id = $1`,
     [deliveryId, reason],
   );

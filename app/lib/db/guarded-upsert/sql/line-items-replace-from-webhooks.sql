@@ -8,7 +8,9 @@ WITH incoming AS (
   ) AS src(shopify_id, order_shopify_id, product_shopify_id, variant_shopify_id, title, variant_title, sku, quantity, price)
       ON CONFLICT (shop_id, shopify_id) DO UPDATE SET
         order_shopify_id = EXCLUDED.order_shopify_id, product_shopify_id = EXCLUDED.product_shopify_id, variant_shopify_id = EXCLUDED.variant_shopify_id, title = EXCLUDED.title, variant_title = EXCLUDED.variant_title, sku = EXCLUDED.sku, quantity = EXCLUDED.quantity, price = EXCLUDED.price
+      WHERE (order_line_items.order_shopify_id, order_line_items.product_shopify_id, order_line_items.variant_shopify_id, order_line_items.title, order_line_items.variant_title, order_line_items.sku, order_line_items.quantity, order_line_items.price)
+        IS DISTINCT FROM (EXCLUDED.order_shopify_id, EXCLUDED.product_shopify_id, EXCLUDED.variant_shopify_id, EXCLUDED.title, EXCLUDED.variant_title, EXCLUDED.sku, EXCLUDED.quantity, EXCLUDED.price)
       RETURNING shopify_id)
     DELETE FROM order_line_items AS old
     WHERE old.shop_id = $1 AND old.order_shopify_id = ANY($11::numeric[])
-      AND old.shopify_id NOT IN (SELECT shopify_id FROM incoming)
+      AND old.shopify_id <> ALL($2::numeric[])

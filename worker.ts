@@ -1,5 +1,8 @@
 /** `npm run worker`: the job worker as its own process. SIGTERM/SIGINT stop it gracefully. */
-// First: parses the environment (production unless NODE_ENV says otherwise).
+// First: the worker's heap cap (docs/decisions/070); a process started without it is re-executed
+// under it, same pid, before any other module runs.
+import "./app/worker-heap-cap.server.ts";
+// Then: parses the environment (production unless NODE_ENV says otherwise).
 import "./app/env.server.ts";
 import { liftStatementTimeout, pool } from "./app/db.server.ts";
 import { flushLogs, logger } from "./app/logger.server.ts";

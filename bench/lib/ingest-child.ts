@@ -3,15 +3,19 @@
  *   node bench/lib/ingest-child.ts <entity> <file> <shopId> <snapshotAt>
  * with DATABASE_URL set. Prints one JSON line: { ms, counts, maxRssMb, heapLimitMb, memory }.
  *
- * `maxRssMb` is the process's VmHWM; `memory` is the highest of each of process.memoryUsage()'s
- * figures, sampled every 100 ms (V8's heap in use and committed, and memory outside it).
+ * The process runs under the worker's own heap cap, set the way worker.ts sets it (it imports the
+ * same module first, which re-executes it under WORKER_HEAP_FLAGS): the benchmark measures the
+ * process configuration production runs (docs/decisions/070). `maxRssMb` is the process's VmHWM
+ * after that re-execution; `memory` is the highest of each of process.memoryUsage()'s figures,
+ * sampled every 100 ms (V8's heap in use and committed, and memory outside it).
  */
-import v8 from "node:v8";
+import "../../app/worker-heap-cap.server.ts";
 import { createReadStream, readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { pool } from "../../app/db.server.ts";
 import { ingestBulkResult } from "../../app/lib/sync/ingest.server.ts";
 import type { SyncEntity } from "../../app/lib/sync/bulk-queries.ts";
+import { heapLimitMb } from "../../app/worker-heap.server.ts";
 
 const [entity, file, shopId, snapshotAt] = process.argv.slice(2);
 const MB = 2 ** 20;
@@ -38,5 +42,5 @@ client.release();
 await pool.end();
 const vmHwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
 console.log(
-  JSON.stringify({ ms, counts, maxRssMb: vmHwmKb / 1024, heapLimitMb: v8.getHeapStatistics().heap_size_limit / MB, memory }),
+  JSON.stringify({ ms, counts, maxRssMb: vmHwmKb / 1024, heapLimitMb: heapLimitMb(), memory }),
 );

@@ -1,9 +1,13 @@
 /** `npm run worker`: the job worker as its own process. SIGTERM/SIGINT stop it gracefully. */
-// First: parses the environment (production unless NODE_ENV says otherwise).
-import "./app/env.server.ts";
-import { liftStatementTimeout, pool } from "./app/db.server.ts";
-import { flushLogs, logger } from "./app/logger.server.ts";
-import { startWorker } from "./app/worker.server.ts";
+// First: the worker's heap cap (docs/decisions/070); a process started without it is re-executed
+// under it, same pid. Its only static import: the rest is loaded once, in the capped process.
+import "./app/worker-heap-cap.server.ts";
+
+// Then: parses the environment (production unless NODE_ENV says otherwise).
+await import("./app/env.server.ts");
+const { liftStatementTimeout, pool } = await import("./app/db.server.ts");
+const { flushLogs, logger } = await import("./app/logger.server.ts");
+const { startWorker } = await import("./app/worker.server.ts");
 
 const LOCAL_QUEUE_RETURN_FAILED =
   /^Error occurred whilst returning jobs from local queue to database queue\b/;

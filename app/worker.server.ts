@@ -15,6 +15,7 @@ import {
 } from "./lib/queue/heartbeat.server.ts";
 import { releaseStoppedWorker } from "./lib/queue/maintenance.server.ts";
 import { logger } from "./logger.server.ts";
+import { heapLimitMb } from "./worker-heap.server.ts";
 
 /**
  * graphile-worker's own log lines, through Recur's logger. Its info lines (a line per job, with
@@ -164,7 +165,10 @@ async function startPool(options: WorkerOptions): Promise<Pool> {
     heartbeats.push(
       startHeartbeat(pool, workerPool.id, heartbeatIntervalMs(env.WORKER_STALE_AFTER_SECONDS)),
     );
-    logger.info({ workerId: workerPool.id, mode: env.NODE_ENV }, "worker started");
+    logger.info(
+      { workerId: workerPool.id, mode: env.NODE_ENV, heapLimitMb: Math.round(heapLimitMb()) },
+      "worker started",
+    );
   });
 
   started.runner = await run({

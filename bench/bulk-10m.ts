@@ -1,7 +1,8 @@
 /**
  * The 10-million-line sync (issue 16): a shop of 1,000,000 customers and 3,000,000 orders in the
  * Shopify stand-in (about 10 million JSONL lines with their line items), synced in full by Recur's
- * real processes, the worker started with a heap cap of 256 MB. Reports the time from queueing the
+ * real processes, the worker under its own heap cap (app/worker-heap.server.ts: worker.ts
+ * re-executes itself under it, as in production; decision 070). Reports the time from queueing the
  * sync to both runs completed, the rows, the worker's peak RSS (target < 350 MB), and the sync's
  * time as a ratio to PostgreSQL's COPY of the same rows in the same run (the rows Recur stored,
  * made into COPY text from the same result files before the COPY's clock starts).
@@ -18,11 +19,11 @@ import { productionEnv } from "./lib/app-env.ts";
 import { readSyncRuns, startSyncStack, syncRunNotes } from "./lib/sync-stack.ts";
 import { installSeededShop } from "./lib/installed-shop.ts";
 import { peakRssMb } from "./lib/processes.ts";
+import { WORKER_HEAP_FLAGS } from "../app/worker-heap.server.ts";
 import { saveResult } from "./lib/report.ts";
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 3_000_000);
-const HEAP_CAP_MB = 256;
 const load = () =>
   loadavg()
     .map((n) => n.toFixed(1))
@@ -42,7 +43,8 @@ const web = startChild({
 const worker = startChild({
   name: "worker",
   args: ["worker.ts"],
-  env: { ...seamEnv, NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MB}` },
+  // No heap option: worker.ts puts itself under WORKER_HEAP_FLAGS, as in production.
+  env: { ...seamEnv, NODE_OPTIONS: "" },
   onLine: (line) => {
     if (!line.includes("bulk result ingested")) return;
     try {
@@ -148,7 +150,7 @@ try {
   const lines = runs.reduce((sum, run) => sum + Number(run.object_count), 0);
   await saveResult({
     benchmark: "bulk-10m",
-    description: `full sync of a ${CUSTOMERS.toLocaleString("en-US")}-customer, ${ORDERS.toLocaleString("en-US")}-order shop (${lines.toLocaleString("en-US")} bulk lines) through the stand-in, the worker under a ${HEAP_CAP_MB} MB heap cap`,
+    description: `full sync of a ${CUSTOMERS.toLocaleString("en-US")}-customer, ${ORDERS.toLocaleString("en-US")}-order shop (${lines.toLocaleString("en-US")} bulk lines) through the stand-in, the worker under its heap cap (${WORKER_HEAP_FLAGS.join(" ")})`,
     figures: [
       {
         name: "time from queueing the sync to both runs completed",

@@ -4,6 +4,10 @@
  * the same rows into the same tables, in the same run. Each is run twice, alternating, on empty
  * tables; the better of each pair counts (the machines are shared and noisy).
  * Targets (issue 5): at least 0.4 × the COPY rate; peak RSS under 300 MB.
+ *
+ * The ingesting process (bench/lib/ingest-child.ts) runs under the worker's heap cap, set by the
+ * same module worker.ts imports first (app/worker-heap.server.ts, docs/decisions/070): the peak
+ * RSS is that of the process configuration production runs.
  */
 import pg from "pg";
 import { bulkFiles } from "./lib/bulk-files.ts";
@@ -47,6 +51,8 @@ try {
 
   const copies: number[] = [];
   const ingests: { ms: number; maxRssMb: number; written: number; rejected: number }[] = [];
+  const memory = { heapUsedMb: 0, heapTotalMb: 0, externalMb: 0, arrayBuffersMb: 0 };
+  let heapLimitMb = 0;
   let copiedRows = 0;
   for (let round = 0; round < 2; round++) {
     await empty();
@@ -79,6 +85,10 @@ try {
       );
       ms += result.ms as number;
       maxRssMb = Math.max(maxRssMb, result.maxRssMb as number);
+      heapLimitMb = result.heapLimitMb as number;
+      for (const [key, value] of Object.entries(result.memory as typeof memory)) {
+        memory[key as keyof typeof memory] = Math.max(memory[key as keyof typeof memory], value);
+      }
       const counts = result.counts as { written: number; rejected: number };
       written += counts.written;
       rejected += counts.rejected;
@@ -115,6 +125,7 @@ try {
     notes: [
       `rows written ${best.written.toLocaleString("en-US")}, lines rejected ${best.rejected}`,
       `COPY ${copiedRows.toLocaleString("en-US")} rows in ${Math.round(Math.min(...copies))} ms; ingest ${Math.round(best.ms)} ms (best of 2 each)`,
+      `ingesting process under the worker's heap cap (heap limit ${Math.round(heapLimitMb)} MB, decision 070); highest sampled: V8 heap used ${Math.round(memory.heapUsedMb)} MB, committed ${Math.round(memory.heapTotalMb)} MB, outside the heap ${Math.round(memory.externalMb)} MB (array buffers ${Math.round(memory.arrayBuffersMb)} MB)`,
     ],
   });
 } finally {

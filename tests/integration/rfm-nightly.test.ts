@@ -7,14 +7,13 @@ import { cronItems } from "../../app/jobs/crontab.server.ts";
 import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import { segmentSizes } from "../../app/lib/admin/segments.server.ts";
 import { shopsDueForNightlyScoring } from "../../app/lib/rfm/nightly.server.ts";
-import { scoreShop } from "../../app/lib/rfm/score-shop.server.ts";
 import { enqueueShopSettings } from "../../app/lib/db/shops.server.ts";
 import * as webhooks from "../../app/routes/webhooks.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
 import { installShop, query } from "../support/db.ts";
 import { drainJobs, jobs } from "../support/jobs.ts";
 import type { ReferenceOrder } from "../support/rfm-reference.ts";
-import { seedRfmShop } from "../support/rfm.ts";
+import { seedRfmShop, scoreShopAt } from "../support/rfm.ts";
 import { seedInstalledShop } from "../support/sync.ts";
 
 const LAST_RUN = new Date("2026-12-01T10:00:00Z");
@@ -43,15 +42,6 @@ async function smallShop(at: Date) {
   return (await seedRfmShop(customers, orders)).shopId;
 }
 
-async function score(shopId: number, asOf: Date) {
-  const client = await pool.connect();
-  try {
-    return await scoreShop(client, shopId, asOf);
-  } finally {
-    client.release();
-  }
-}
-
 async function setZone(shopId: number, zone: string | null) {
   await query("UPDATE shops SET iana_timezone = $2 WHERE id = $1", [shopId, zone]);
 }
@@ -76,12 +66,12 @@ describe("nightly RFM scoring", () => {
     for (const [name, zone] of Object.entries(zones)) {
       ids[name] = await smallShop(LAST_RUN);
       await setZone(ids[name]!, zone);
-      await score(ids[name]!, LAST_RUN);
+      await scoreShopAt(ids[name]!, LAST_RUN);
     }
     // Never scored (no full sync finished): left to its first sync. Uninstalled: left alone.
     const neverScored = await smallShop(LAST_RUN);
     const uninstalled = await smallShop(LAST_RUN);
-    await score(uninstalled, LAST_RUN);
+    await scoreShopAt(uninstalled, LAST_RUN);
     await query("UPDATE shops SET state = 'uninstalled' WHERE id = $1", [uninstalled]);
     const names = new Map(Object.entries(ids).map(([name, id]) => [id, name]));
 
@@ -105,7 +95,7 @@ describe("nightly RFM scoring", () => {
       ["kolkata", "losAngeles", "tokyo", "unknown", "unset", "utc"].sort(),
     );
     // Tokyo scored after its midnight is not due again until the next one.
-    await score(ids.tokyo!, new Date("2026-12-01T15:05:00Z"));
+    await scoreShopAt(ids.tokyo!, new Date("2026-12-01T15:05:00Z"));
     expect(await due("2026-12-02T08:00:00Z")).not.toContain("tokyo");
     expect(await due("2026-12-02T15:00:00Z")).toContain("tokyo");
   });
@@ -122,7 +112,7 @@ describe("nightly RFM scoring", () => {
     const shopId = await smallShop(now);
     await setZone(shopId, "UTC");
     // Scored two days ago: a midnight has passed since, in every zone.
-    await score(shopId, new Date(now.getTime() - 2 * 86_400_000));
+    await scoreShopAt(shopId, new Date(now.getTime() - 2 * 86_400_000));
     const runsBefore = await query<{ n: number }>(
       "SELECT count(*)::int AS n FROM rfm_runs WHERE shop_id = $1",
       [shopId],
@@ -148,7 +138,7 @@ describe("daily segment sizes", () => {
     const shopId = await smallShop(LAST_RUN);
     await setZone(shopId, "Asia/Tokyo");
     // 20:00 UTC on Dec 1 is Dec 2 in Tokyo.
-    await score(shopId, new Date("2026-12-01T20:00:00Z"));
+    await scoreShopAt(shopId, new Date("2026-12-01T20:00:00Z"));
     const sizes = await query<{ day: string; segment: string; customers: number }>(
       `SELECT to_char(day, 'YYYY-MM-DD') AS day, segment, customers FROM rfm_segment_sizes
        WHERE shop_id = $1 ORDER BY segment`,
@@ -167,8 +157,8 @@ describe("daily segment sizes", () => {
 
     // A later run the same day replaces the day's figures; an earlier as_of does not.
     await query("DELETE FROM customers WHERE shop_id = $1 AND shopify_id = 25", [shopId]);
-    await score(shopId, new Date("2026-12-01T21:00:00Z"));
-    await score(shopId, new Date("2026-12-01T19:00:00Z"));
+    await scoreShopAt(shopId, new Date("2026-12-01T21:00:00Z"));
+    await scoreShopAt(shopId, new Date("2026-12-01T19:00:00Z"));
     const [total] = await query<{ n: number; as_of: Date }>(
       `SELECT sum(customers)::int AS n, max(as_of) AS as_of FROM rfm_segment_sizes
        WHERE shop_id = $1 AND day = '2026-12-02'`,
@@ -181,8 +171,8 @@ describe("daily segment sizes", () => {
   it("charts the last 90 days, carrying a day's figures over days without a run", async () => {
     const shopId = await smallShop(new Date());
     const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000);
-    await score(shopId, day(120)); // before the window: its figures open the window
-    await score(shopId, day(3));
+    await scoreShopAt(shopId, day(120)); // before the window: its figures open the window
+    await scoreShopAt(shopId, day(3));
     const chart = await segmentSizes(pool, shopId);
     expect(chart.days).toHaveLength(90);
     expect(chart.days.at(-1)).toBe(new Date().toISOString().slice(0, 10));

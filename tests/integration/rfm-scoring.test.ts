@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
-import { scoreShop } from "../../app/lib/rfm/score-shop.server.ts";
 import { tombstone, upsertOrders } from "../../app/lib/db/guarded-upsert.server.ts";
 import { query } from "../support/db.ts";
 import {
@@ -9,7 +8,14 @@ import {
   type ReferenceCustomer,
   type ReferenceOrder,
 } from "../support/rfm-reference.ts";
-import { entries, orderRecord, rfmRows, seedRfmShop, segmentChanges } from "../support/rfm.ts";
+import {
+  entries,
+  orderRecord,
+  rfmRows,
+  seedRfmShop,
+  segmentChanges,
+  scoreShopAt,
+} from "../support/rfm.ts";
 
 const AS_OF = new Date("2026-11-01T12:00:00Z");
 const daysAgo = (days: number) => new Date(AS_OF.getTime() - days * 86_400_000);
@@ -29,14 +35,7 @@ function paid(customerId: string | null, days: number, amount = "10.00"): Refere
 
 const live = (...ids: string[]): ReferenceCustomer[] => ids.map((id) => ({ id, live: true }));
 
-async function score(shopId: number, asOf = AS_OF) {
-  const client = await pool.connect();
-  try {
-    return await scoreShop(client, shopId, asOf);
-  } finally {
-    client.release();
-  }
-}
+const score = (shopId: number, asOf = AS_OF) => scoreShopAt(shopId, asOf);
 
 describe("full RFM scoring (rule set v1)", () => {
   it("gives every one of the 60% of customers with exactly one order f = 1, and ties one score", async () => {

@@ -11,7 +11,6 @@ import { pool } from "../../app/db.server.ts";
 import { findCustomerRfm } from "../../app/lib/admin/customer-rfm.server.ts";
 import { upsertOrders } from "../../app/lib/db/guarded-upsert.server.ts";
 import { rescoreCustomer } from "../../app/lib/rfm/rescore-customer.server.ts";
-import { scoreShop } from "../../app/lib/rfm/score-shop.server.ts";
 import { query } from "../support/db.ts";
 import {
   referenceScores,
@@ -19,7 +18,7 @@ import {
   type ReferenceOrder,
   type ReferenceRow,
 } from "../support/rfm-reference.ts";
-import { entries, orderRecord, rfmRows, seedRfmShop } from "../support/rfm.ts";
+import { entries, orderRecord, rfmRows, seedRfmShop, scoreShopAt } from "../support/rfm.ts";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -41,15 +40,6 @@ function paid(customerId: string, at: Date, amount = "10.00"): ReferenceOrder {
 
 const ago = (days: number, from = AS_OF) => new Date(from.getTime() - days * DAY);
 const live = (...ids: string[]): ReferenceCustomer[] => ids.map((id) => ({ id, live: true }));
-
-async function score(shopId: number, asOf: Date) {
-  const client = await pool.connect();
-  try {
-    return await scoreShop(client, shopId, asOf);
-  } finally {
-    client.release();
-  }
-}
 
 /** When each stored row was last written. */
 async function writtenAt(shopId: number): Promise<Map<string, number>> {
@@ -103,7 +93,7 @@ describe("customer_rfm on the shop's clock", () => {
       paid("7", new Date(AS_OF.getTime() + 6 * HOUR), "25.00"),
     ];
     const { shopId } = await seedRfmShop(customers, orders);
-    await score(shopId, AS_OF);
+    await scoreShopAt(shopId, AS_OF);
     const first = referenceScores(customers, orders, AS_OF);
     expect(entries(await rfmRows(shopId))).toEqual(entries(first));
     const before = await writtenAt(shopId);
@@ -116,7 +106,7 @@ describe("customer_rfm on the shop's clock", () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.length).toBeLessThan(customers.length);
 
-    const result = await score(shopId, NEXT_DAY);
+    const result = await scoreShopAt(shopId, NEXT_DAY);
     expect(await rewritten(shopId, before)).toEqual(expected);
     expect(result.rowsWritten).toBe(expected.length);
     // Every row, rewritten or not, reads the next day's values: recency to the new as_of.
@@ -128,7 +118,7 @@ describe("customer_rfm on the shop's clock", () => {
     const customers = live(...Array.from({ length: 10 }, (_, i) => String(i + 1)));
     const orders = customers.map((c, i) => paid(c.id, ago(3 * i + 1), `${10 + i}.00`));
     const { shopId } = await seedRfmShop(customers, orders);
-    await score(shopId, AS_OF);
+    await scoreShopAt(shopId, AS_OF);
 
     // Customer 10 (31 days since their order) orders two hours after the run and is rescored 30
     // hours after it: their row is as of the rescoring, 1 day since that order.
@@ -163,7 +153,7 @@ describe("customer_rfm on the shop's clock", () => {
 
     // The next full run puts every row on its clock again, and equals the rule set.
     const later = new Date(AS_OF.getTime() + 2 * DAY);
-    await score(shopId, later);
+    await scoreShopAt(shopId, later);
     expect([...(await asOfs(shopId)).values()]).toEqual(customers.map(() => later.getTime()));
     expect(entries(await rfmRows(shopId))).toEqual(
       entries(referenceScores(customers, [...orders, newOrder], later)),
@@ -200,7 +190,7 @@ describe("property: a later run writes exactly the rows that moved, and reads th
           });
           const first = orders.map(toOrder);
           const { shopId } = await seedRfmShop(customers, first);
-          await score(shopId, AS_OF);
+          await scoreShopAt(shopId, AS_OF);
           const before = await writtenAt(shopId);
           const added = between.map(toOrder);
           await upsertOrders(
@@ -210,7 +200,7 @@ describe("property: a later run writes exactly the rows that moved, and reads th
           );
           const later = new Date(AS_OF.getTime() + laterByHours * HOUR);
           const expected = referenceScores(customers, [...first, ...added], later);
-          const result = await score(shopId, later);
+          const result = await scoreShopAt(shopId, later);
           const movedRows = moved(referenceScores(customers, first, AS_OF), expected);
           expect(await rewritten(shopId, before)).toEqual(movedRows);
           expect(result.rowsWritten).toBe(movedRows.length);

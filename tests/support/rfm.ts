@@ -6,6 +6,7 @@ import {
   upsertOrders,
 } from "../../app/lib/db/guarded-upsert.server.ts";
 import type { CustomerRecord, OrderRecord } from "../../app/lib/db/records.ts";
+import { scoreShop } from "../../app/lib/rfm/score-shop.server.ts";
 import { installShop, query } from "./db.ts";
 import {
   referenceScores,
@@ -193,4 +194,14 @@ export async function referenceOfLastRun(shopId: number): Promise<Map<string, Re
   );
   if (!run) throw new Error(`shop ${shopId} has no RFM run`);
   return referenceScores(await storedCustomers(shopId), await storedOrders(shopId), run.as_of);
+}
+
+/** A full scoring of the shop at `asOf`, on a connection of its own (as the scoring job runs it). */
+export async function scoreShopAt(shopId: number, asOf: Date) {
+  const client = await pool.connect();
+  try {
+    return await scoreShop(client, shopId, asOf);
+  } finally {
+    client.release();
+  }
 }

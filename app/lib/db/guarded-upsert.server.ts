@@ -34,7 +34,7 @@ import {
   type Column,
   type ResourceSpec,
 } from "./guarded-upsert/columns.ts";
-import { stagedLineItemsSql, upsertOrdersWithLineItemsSql } from "./guarded-upsert/line-items.ts";
+import { REPLACE_LINE_ITEMS, stagedLineItemsSql } from "./guarded-upsert/line-items.ts";
 import { guardedUpsertSql, STAGED_CHUNK } from "./guarded-upsert/upsert-sql.ts";
 import type { CustomerRecord, OrderRecord } from "./records.ts";
 
@@ -80,17 +80,13 @@ interface UpsertedRow {
 const changedIds = (rows: UpsertedRow[]) =>
   rows.filter((row) => row.changed).map((row) => row.shopify_id);
 
-/**
- * Runs an upsert from array parameters (and `more` parameters after them) and returns the ids of
- * the rows whose data changed.
- */
+/** Runs an upsert from array parameters and returns the ids of the rows whose data changed. */
 async function upsertFromArrays<R>(
   db: Queryable,
   spec: ResourceSpec<R>,
   sql: string,
   shopId: number,
   records: R[],
-  more: unknown[] = [],
 ): Promise<string[]> {
   if (records.length === 0) return [];
   // One statement may not touch a row twice: batches from webhooks hold one record per id.
@@ -105,14 +101,13 @@ async function upsertFromArrays<R>(
       shopId,
       ...arraysOf(travellingColumns(spec), records),
       notSentOf(travellingColumns(spec), records),
-      ...more,
     ],
   });
   return changedIds(rows);
 }
 
 const UPSERT_CUSTOMERS = guardedUpsertSql(customerSpec, { kind: "arrays" });
-const UPSERT_ORDERS = upsertOrdersWithLineItemsSql();
+const UPSERT_ORDERS = guardedUpsertSql(orderSpec, { kind: "arrays" });
 
 export async function upsertCustomers(
   db: Queryable,
@@ -125,24 +120,27 @@ export async function upsertCustomers(
 
 /**
  * Upserts orders; the line items of every order row written are replaced by the record's, in the
- * same statement. Line items of orders that were not written are left alone.
+ * caller's transaction. Line items of orders that were not written are left alone.
  */
 export async function upsertOrders(
   db: Queryable,
   shopId: number,
   records: OrderRecord[],
 ): Promise<UpsertResult> {
-  const lineItems = records.flatMap((order) =>
-    order.lineItems.map((item) => ({ ...item, orderShopifyId: order.shopifyId })),
-  );
-  const written = await upsertFromArrays(
-    db,
-    orderSpec,
-    UPSERT_ORDERS,
-    shopId,
-    records,
-    arraysOf(LINE_ITEM_TRAVELLING, lineItems),
-  );
+  const written = await upsertFromArrays(db, orderSpec, UPSERT_ORDERS, shopId, records);
+  const writtenIds = new Set(written);
+  const lineItems = records
+    .filter((order) => writtenIds.has(order.shopifyId))
+    .flatMap((order) =>
+      order.lineItems.map((item) => ({ ...item, orderShopifyId: order.shopifyId })),
+    );
+  if (written.length > 0) {
+    await db.query({
+      name: "replace-line-items",
+      text: REPLACE_LINE_ITEMS,
+      values: [shopId, ...arraysOf(LINE_ITEM_TRAVELLING, lineItems), written],
+    });
+  }
   return { written, skipped: records.length - written.length };
 }
 

@@ -5,7 +5,7 @@
  * (app/lib/sync/ingest.server.ts); the statements take them as they are.
  */
 import { customerSpec, orderSpec } from "./columns.ts";
-import { stagedLineItemsSql, upsertOrdersWithLineItemsSql } from "./line-items.ts";
+import { REPLACE_LINE_ITEMS, stagedLineItemsSql } from "./line-items.ts";
 import { deletionOlderThanStoredSql, olderThanStoredSql } from "./older-than-stored.server.ts";
 import { DELETE_ORDER_LINE_ITEMS, tombstoneSql } from "./tombstones.ts";
 import { guardedUpsertSql, STAGED_CHUNK } from "./upsert-sql.ts";
@@ -13,7 +13,8 @@ import { guardedUpsertSql, STAGED_CHUNK } from "./upsert-sql.ts";
 export function generatedStatements(): Record<string, string> {
   return {
     "customers-upsert-from-webhooks": guardedUpsertSql(customerSpec, { kind: "arrays" }),
-    "orders-with-line-items-upsert-from-webhooks": upsertOrdersWithLineItemsSql(),
+    "orders-upsert-from-webhooks": guardedUpsertSql(orderSpec, { kind: "arrays" }),
+    "line-items-replace-from-webhooks": REPLACE_LINE_ITEMS,
     "customers-upsert-from-staging": guardedUpsertSql(customerSpec, {
       kind: "staging",
       table: "recur_staged_customers",

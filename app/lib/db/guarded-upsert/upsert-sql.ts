@@ -28,20 +28,6 @@ export const NOT_SENT = "not_sent";
  * <some group is newer>`. $1 is the shop id.
  */
 export function guardedUpsertSql<R>(spec: ResourceSpec<R>, source: Source): string {
-  const { withSource, upsert } = guardedUpsertParts(spec, source);
-  return `${withSource}
-    ${upsert}`;
-}
-
-/**
- * guardedUpsertSql in its two parts: the `WITH src AS (...)` of array parameters (empty for a
- * staging table) and the upsert itself, so that a statement can hold the upsert as a CTE of its
- * own (line-items.ts: an order and its line items in one statement).
- */
-export function guardedUpsertParts<R>(
-  spec: ResourceSpec<R>,
-  source: Source,
-): { withSource: string; upsert: string } {
   const travelling = travellingColumns(spec);
   const arrays = source.kind === "arrays";
   const withSource = arrays
@@ -142,14 +128,12 @@ export function guardedUpsertParts<R>(
     ...spec.merged.map((m) => `${mergedValue(m)} IS DISTINCT FROM existing.${m.column.name}`),
   ];
 
-  return {
-    withSource,
-    upsert: `INSERT INTO ${spec.table} AS existing (shop_id, ${insertColumns.join(", ")}, synced_at)
+  return `${withSource}
+    INSERT INTO ${spec.table} AS existing (shop_id, ${insertColumns.join(", ")}, synced_at)
     SELECT $1, ${insertValues.join(", ")}, now()
     FROM ${from}
     ON CONFLICT (shop_id, shopify_id) DO UPDATE SET
       ${sets.join(",\n      ")}
     WHERE ${anyChange.join("\n       OR ")}
-    RETURNING shopify_id::text, synced_at = now() AS changed`,
-  };
+    RETURNING shopify_id::text, synced_at = now() AS changed`;
 }

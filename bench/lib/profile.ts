@@ -32,6 +32,36 @@ export async function resetStatements(db: pg.Client | pg.Pool): Promise<void> {
   if (!PROFILE_DIR) return;
   await db.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
   await db.query("SELECT pg_stat_statements_reset()");
+  await db.query("SELECT pg_stat_reset(), pg_stat_reset_shared('wal')");
+}
+
+/**
+ * Rows written per table since resetStatements, with how many updates were HOT (no index entries
+ * written: the new version fits its page and no indexed column changed), and the WAL written.
+ */
+async function tableWrites(db: pg.Client | pg.Pool, units?: number): Promise<string[]> {
+  const { rows } = await db.query<{
+    relname: string;
+    ins: string;
+    upd: string;
+    hot: string;
+    del: string;
+  }>(
+    `SELECT relname, n_tup_ins::text AS ins, n_tup_upd::text AS upd, n_tup_hot_upd::text AS hot,
+            n_tup_del::text AS del
+     FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0
+     ORDER BY n_tup_ins + n_tup_upd + n_tup_del DESC LIMIT 12`,
+  );
+  const { rows: wal } = await db.query<{ records: string; bytes: string; fpi: string }>(
+    "SELECT wal_records::text AS records, wal_bytes::text AS bytes, wal_fpi::text AS fpi FROM pg_stat_wal",
+  );
+  // pg_stat_user_tables is fed by each backend as its transactions end (at most once a second).
+  return [
+    `table writes: table, inserted, updated (of which HOT), deleted`,
+    ...rows.map((r) => `${r.relname}\t${r.ins}\t${r.upd} (${r.hot} HOT)\t${r.del}`),
+    `WAL: ${wal[0]!.records} records, ${(Number(wal[0]!.bytes) / 2 ** 20).toFixed(1)} MiB, ${wal[0]!.fpi} full-page images` +
+      (units ? `; per unit ${(Number(wal[0]!.bytes) / units).toFixed(0)} bytes` : ""),
+  ];
 }
 
 /**
@@ -80,6 +110,8 @@ export async function reportProfile(
     ...rows.map(
       (r) => `${r.calls}\t${r.total_ms}\t${r.mean_ms}\t${r.share}%\t${r.query.slice(0, 220)}`,
     ),
+    "",
+    ...(await tableWrites(db, units)),
   ];
   for (const file of readdirSync(PROFILE_DIR).filter((f) => f.endsWith(".cpuprofile"))) {
     lines.push("", `CPU profile ${file}:`, summarize(path.join(PROFILE_DIR, file), 30));

@@ -63,6 +63,7 @@ class BulkRun implements BulkOperationView {
   startedAt = 0;
   stream: WriteStream | null = null;
   draining = false;
+  writing = false;
   deferred = "";
   finishing = false;
 
@@ -369,7 +370,7 @@ export class BulkManager implements BulkService {
    */
   async forget(shop: Shop, id: string): Promise<void> {
     const run = this.require(shop, id);
-    if (ACTIVE.has(run.status) && (run.finishing || run.draining))
+    if (ACTIVE.has(run.status) && (run.finishing || run.draining || run.writing))
       throw new StandInError(409, `Bulk operation ${id} is writing its result`);
     this.runs.set(
       shop,
@@ -432,7 +433,7 @@ export class BulkManager implements BulkService {
       for (const run of runs) {
         if (!ACTIVE.has(run.status)) continue;
         busy = true;
-        if (run.finishing || run.draining) continue;
+        if (run.finishing || run.draining || run.writing) continue;
         if (run.status === "CANCELING") {
           run.finishing = true;
           void this.finishCancel(run);
@@ -448,7 +449,7 @@ export class BulkManager implements BulkService {
           run.finishing = true;
           void this.complete(run);
         } else if (run.objectCount < allowed) {
-          void this.writeSome(run, allowed, SLICE_MS);
+          void this.writeWhileAllowed(run);
         }
       }
     }
@@ -492,6 +493,31 @@ export class BulkManager implements BulkService {
       }
     }
     return own;
+  }
+
+  /**
+   * Auto mode: writes slices back to back, yielding to the event loop between them, for as long
+   * as the rate allows more rows, rather than one slice a tick: a rate faster than the stand-in
+   * can write (the benchmarks') writes the file at the process's pace, not in 15 ms of every 25.
+   */
+  private async writeWhileAllowed(run: BulkRun): Promise<void> {
+    run.writing = true;
+    try {
+      while (
+        run.status === "RUNNING" &&
+        run.mode === "auto" &&
+        !run.finishing &&
+        run.roots &&
+        run.position < run.roots.length
+      ) {
+        const allowed = ((Date.now() - run.startedAt) / 1000) * this.options.objectsPerSecond;
+        if (run.objectCount >= allowed) break;
+        await this.writeSome(run, allowed, SLICE_MS);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      run.writing = false;
+    }
   }
 
   /** Writes root objects (with their children) until `target` rows or the time slice is used. */

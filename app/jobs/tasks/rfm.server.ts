@@ -1,8 +1,10 @@
 /** RFM tasks (docs/rfm.md): a full scoring of one shop, and one customer rescored. */
 import { pool } from "../../db.server.ts";
+import { deferShopScoring } from "../../lib/rfm/jobs.server.ts";
 import { queueNightlyScoring } from "../../lib/rfm/nightly.server.ts";
 import { rescoreCustomer } from "../../lib/rfm/rescore-customer.server.ts";
 import { scoreShop } from "../../lib/rfm/score-shop.server.ts";
+import { syncRunning } from "../../lib/sync/runs.server.ts";
 import { defineTask } from "../define-task.server.ts";
 
 async function installed(shopId: number): Promise<boolean> {
@@ -13,11 +15,21 @@ async function installed(shopId: number): Promise<boolean> {
   return rows[0]?.installed ?? false;
 }
 
-/** Scores every customer of the shop: after each completed full sync, and on demand. */
+/**
+ * Scores every customer of the shop: after each completed full sync, and on demand. Not while a
+ * sync of the shop is running: the scoring is put back, and the run that completes queues it at
+ * once, so a full sync's two runs are followed by one scoring, not one beside the other's apply
+ * (docs/decisions/072).
+ */
 export const rfmScoreShop = defineTask("rfm.score-shop", async ({ shopId }, { logFields }) => {
   logFields.shopId = shopId;
   if (!(await installed(shopId))) {
     logFields.skipped = "shop not installed";
+    return;
+  }
+  if (await syncRunning(pool, shopId)) {
+    await deferShopScoring(pool, shopId);
+    logFields.deferred = "a sync of the shop is running";
     return;
   }
   Object.assign(logFields, await scoreShop(pool, shopId));

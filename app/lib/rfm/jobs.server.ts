@@ -14,6 +14,31 @@ export function enqueueShopScoring(db: Queryable, shopId: number) {
 }
 
 /**
+ * How long a full scoring waits while a sync of its shop is running: the run that completes queues
+ * the scoring again at once (its job key, `replace`), so this is only how soon a scoring follows a
+ * sync that ended without completing (failed, canceled, settled by the sweeper).
+ */
+export const SCORING_SYNC_WAIT_MS = 60_000;
+
+/**
+ * Puts a full scoring back while a sync of the shop is running (docs/decisions/072): its job is
+ * queued again SCORING_SYNC_WAIT_MS ahead, unless one with its key is already due sooner (a run
+ * completed meanwhile and queued it: `preserve_run_at` keeps that one's time).
+ */
+export function deferShopScoring(db: Queryable, shopId: number) {
+  return enqueueJob(
+    db,
+    "rfm.score-shop",
+    { shopId },
+    {
+      jobKey: `rfm-score-shop:${shopId}`,
+      jobKeyMode: "preserve_run_at",
+      runAt: new Date(Date.now() + SCORING_SYNC_WAIT_MS),
+    },
+  );
+}
+
+/**
  * How long a rescoring waits after the first change that queued it: the changes of a burst (an
  * order's create, payment and fulfilment arrive within seconds) made in that time are one job.
  */

@@ -139,3 +139,12 @@ export async function lastCompletedStart(
   );
   return rows[0]?.started_at;
 }
+
+/** Whether a sync run of the shop (either entity, either kind) is still running. */
+export async function syncRunning(db: Queryable, shopId: number): Promise<boolean> {
+  const { rows } = await db.query<{ running: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM sync_runs WHERE shop_id = $1 AND status = 'running') AS running`,
+    [shopId],
+  );
+  return rows[0]!.running;
+}

@@ -16,7 +16,13 @@ import path from "node:path";
 import { startChild, waitForHttp } from "../scripts/lib/stack.ts";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
 import { productionEnv } from "./lib/app-env.ts";
-import { readSyncRuns, startSyncStack, syncRunNotes } from "./lib/sync-stack.ts";
+import {
+  fullSyncOperations,
+  fullSyncRuns,
+  readSyncRuns,
+  startSyncStack,
+  syncRunNotes,
+} from "./lib/sync-stack.ts";
 import { installSeededShop } from "./lib/installed-shop.ts";
 import { peakRssMb } from "./lib/processes.ts";
 import { WORKER_HEAP_FLAGS } from "../app/worker-heap.server.ts";
@@ -74,10 +80,7 @@ try {
   let lastReport = 0;
   for (;;) {
     if (worker.process.exitCode !== null) throw new Error("The worker exited during the sync");
-    const { rows: runs } = await db.query<{ entity: string; status: string; written: number }>(
-      `SELECT entity::text, status::text, rows_written AS written FROM sync_runs WHERE shop_id = $1`,
-      [shopId],
-    );
+    const runs = await fullSyncRuns(db, shopId);
     if (runs.some((run) => run.status === "failed" || run.status === "canceled"))
       throw new Error(`A sync run failed: ${JSON.stringify(runs)}`);
     if (runs.length === 2 && runs.every((run) => run.status === "completed")) break;
@@ -90,6 +93,7 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const syncMs = performance.now() - started;
+  const operations = fullSyncOperations(standIn, domain, await fullSyncRuns(db, shopId));
   const workerPeak = peakRssMb(worker.process.pid!);
   const loadAfterSync = load();
   log(`synced in ${Math.round(syncMs / 1000)} s; worker peak RSS ${Math.round(workerPeak)} MB`);
@@ -131,7 +135,7 @@ try {
   const { copyIntoLikeTables, toTsv, urlLines } = await import("./lib/copy-baseline.ts");
   await mkdir(scratch, { recursive: true });
   const tsvs = [];
-  for (const operation of standIn.bulkOperations(domain)) {
+  for (const operation of operations) {
     const entity = operation.query.includes("customers") ? "customers" : "orders";
     tsvs.push(
       await toTsv(

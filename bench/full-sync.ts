@@ -13,7 +13,13 @@ import { startChild, waitForHttp } from "../scripts/lib/stack.ts";
 import { PROJECT_ROOT } from "../scripts/lib/embedded-postgres.ts";
 import { compareWithGroundTruth } from "../tests/support/ground-truth.ts";
 import { productionEnv } from "./lib/app-env.ts";
-import { readSyncRuns, startSyncStack, syncRunNotes } from "./lib/sync-stack.ts";
+import {
+  fullSyncOperations,
+  fullSyncRuns,
+  readSyncRuns,
+  startSyncStack,
+  syncRunNotes,
+} from "./lib/sync-stack.ts";
 import { installSeededShop } from "./lib/installed-shop.ts";
 import { peakRssMb } from "./lib/processes.ts";
 import { saveResult } from "./lib/report.ts";
@@ -61,28 +67,15 @@ try {
      FROM unnest(ARRAY['customers', 'orders']) AS e`,
     [shopId],
   );
-  for (;;) {
-    const { rows: runs } = await db.query<{ done: number; failed: number }>(
-      `SELECT count(*) FILTER (WHERE status = 'completed')::int AS done,
-              count(*) FILTER (WHERE status IN ('failed', 'canceled'))::int AS failed
-       FROM sync_runs WHERE shop_id = $1`,
-      [shopId],
-    );
-    if (runs[0]!.failed > 0) throw new Error("A sync run failed");
-    if (runs[0]!.done === 2) break;
+  let fullRuns = await fullSyncRuns(db, shopId);
+  while (!(fullRuns.length === 2 && fullRuns.every((run) => run.status === "completed"))) {
+    if (fullRuns.some((run) => run.status === "failed" || run.status === "canceled"))
+      throw new Error(`A sync run failed: ${JSON.stringify(fullRuns)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+    fullRuns = await fullSyncRuns(db, shopId);
   }
   const syncMs = performance.now() - started;
-  // The sync's own bulk operations: a run the worker's cron starts later (reconcile, RECONCILE_CRON)
-  // is the stand-in's too, and may have no result file.
-  const { rows: measured } = await db.query<{ id: string }>(
-    `SELECT bulk_operation_id AS id FROM sync_runs WHERE shop_id = $1 AND status = 'completed'
-     ORDER BY id LIMIT 2`,
-    [shopId],
-  );
-  const operations = standIn
-    .bulkOperations(domain)
-    .filter((operation) => measured.some((run) => run.id === operation.id));
+  const operations = fullSyncOperations(standIn, domain, fullRuns);
   const waitNotes = (await waits?.stop()) ?? [];
   const workerPeak = peakRssMb(worker.process.pid!);
   const loadAfterSync = load();

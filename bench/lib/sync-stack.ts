@@ -39,7 +39,37 @@ export async function startSyncStack(name: string) {
   return { database, db, appUrl, standIn, env };
 }
 
-/** A shop's sync runs as the benchmarks report them: time taken, rows written, objects read. */
+/**
+ * The full sync's runs of a shop, as the benchmarks wait for them: a run the worker's cron starts
+ * meanwhile (the daily reconcile, RECONCILE_CRON, an incremental run of its own) is not the
+ * benchmark's, and may have no result file.
+ */
+export async function fullSyncRuns(db: pg.Client, shopId: number) {
+  const { rows } = await db.query<{
+    entity: string;
+    status: string;
+    written: number;
+    bulk_operation_id: string | null;
+  }>(
+    `SELECT entity::text, status::text, rows_written AS written, bulk_operation_id
+     FROM sync_runs WHERE shop_id = $1 AND kind = 'full' ORDER BY entity`,
+    [shopId],
+  );
+  return rows;
+}
+
+/** The stand-in's bulk operations of the full sync's runs (not a reconcile's). */
+export function fullSyncOperations(
+  standIn: Awaited<ReturnType<typeof startShopifyStandIn>>,
+  domain: string,
+  runs: { bulk_operation_id: string | null }[],
+) {
+  return standIn
+    .bulkOperations(domain)
+    .filter((operation) => runs.some((run) => run.bulk_operation_id === operation.id));
+}
+
+/** A shop's full sync runs as the benchmarks report them: time taken, rows written, objects read. */
 export async function readSyncRuns(db: pg.Client, shopId: number) {
   const { rows } = await db.query<{
     entity: string;
@@ -48,7 +78,7 @@ export async function readSyncRuns(db: pg.Client, shopId: number) {
     object_count: string;
   }>(
     `SELECT entity::text, extract(epoch FROM finished_at - started_at) * 1000 AS ms, rows_written,
-            object_count::text FROM sync_runs WHERE shop_id = $1 ORDER BY entity`,
+            object_count::text FROM sync_runs WHERE shop_id = $1 AND kind = 'full' ORDER BY entity`,
     [shopId],
   );
   return rows;

@@ -22,7 +22,7 @@ export default defineConfig({
         },
       },
       integrationProject("integration", ["tests/integration/**/*.test.ts"]),
-      e2eProject("e2e", ["tests/e2e/**/*.test.ts"]),
+      e2eProject("e2e", ["tests/e2e/**/*.test.ts"], { build: true }),
     ],
   },
 });

@@ -44,13 +44,21 @@ export function integrationProject(
   return { test: { name, include, ...setup } };
 }
 
-/** The built app and the worker as real processes, driven through headless Chromium. */
-export function e2eProject(name: string, include: string[]): TestProjectInlineConfiguration {
+/**
+ * The built app and the worker as real processes, driven through headless Chromium. `build`: the
+ * app is built in the project's global setup (tests/setup/global-build.ts), before any file starts.
+ */
+export function e2eProject(
+  name: string,
+  include: string[],
+  { build = false }: { build?: boolean } = {},
+): TestProjectInlineConfiguration {
   return {
     test: {
       name,
       include,
       ...setup,
+      globalSetup: [...setup.globalSetup, ...(build ? ["tests/setup/global-build.ts"] : [])],
       testTimeout: 150_000,
       // `expect.poll` waits for a page to reach a state; its default of 1 s is a guess about the
       // machine's speed that a loaded machine breaks. It still fails when the state never comes.

@@ -18,45 +18,28 @@
 -- The caller holds the shop's RFM lock, and runs both statements in one transaction.
 CREATE TEMPORARY TABLE rfm_scoring ON COMMIT DROP AS
 WITH per_customer AS MATERIALIZED (
-  -- One pass in customer order: every live customer with their eligible orders' values (frequency
-  -- null for PROSPECTS), side by side with their stored row (null for a customer not stored yet);
-  -- a stored row whose customer is no longer live comes with customer values null (is_gone).
-  -- Eligible orders: live, not cancelled, not test, not voided, of a customer (guests are not
-  -- scored), read in customer order from orders_rfm_eligible_idx (docs/decisions/061). Amount:
-  -- the current total, after refunds and edits. Live customers: read from customers_rfm_live_idx
-  -- (its predicate is this WHERE clause word for word), not from the whole customers table.
-  SELECT coalesce(c.customer, p.customer_shopify_id) AS customer,
-         c.last_at, c.frequency, c.monetary,
-         CASE WHEN c.frequency IS NOT NULL THEN
-           greatest(0, floor(extract(epoch FROM ($2::timestamptz - c.last_at)) / 86400))::int
-         END AS recency_days,
-         c.customer IS NULL AS is_gone, p.customer_shopify_id IS NULL AS is_new,
-         p.last_order_at AS stored_last_at, p.frequency AS stored_frequency,
-         p.monetary AS stored_monetary, p.r AS stored_r, p.f AS stored_f, p.m AS stored_m,
-         p.fm AS stored_fm, p.segment AS previous_segment, p.rule_set AS stored_rule_set
-  FROM (
-    SELECT cu.shopify_id AS customer, e.last_at, e.frequency, e.monetary
-    FROM customers cu
-    LEFT JOIN (
-      SELECT o.customer_shopify_id AS customer,
-             max(coalesce(o.processed_at, o.shopify_created_at)) AS last_at,
-             count(*)::int AS frequency,
-             coalesce(sum(o.current_total_price), 0) AS monetary
-      FROM orders o
-      WHERE o.shop_id = $1
-        AND o.deleted_at IS NULL AND o.shopify_updated_at IS NOT NULL
-        AND o.customer_shopify_id IS NOT NULL
-        AND o.cancelled_at IS NULL
-        AND o.test IS NOT TRUE
-        AND o.financial_status IS DISTINCT FROM 'VOIDED'
-        AND coalesce(o.processed_at, o.shopify_created_at) IS NOT NULL
-      GROUP BY o.customer_shopify_id
-    ) e ON e.customer = cu.shopify_id
-    WHERE cu.shop_id = $1
-      AND cu.deleted_at IS NULL AND cu.shopify_updated_at IS NOT NULL AND cu.redacted_at IS NULL
-  ) c
-  FULL JOIN (SELECT * FROM customer_rfm_scores WHERE shop_id = $1) p
-    ON p.customer_shopify_id = c.customer
+  -- Every live customer with their values, side by side with their stored row, and every stored
+  -- row whose customer is gone (recur_rfm_v1_customers, migration 20261202031000). Read in six
+  -- ranges of customer ids that together hold every id once: each range is a whole plan of its
+  -- own (aggregate, joins, comparison input), so PostgreSQL may run the ranges side by side in
+  -- parallel workers (a Parallel Append) and the leader receives finished rows (decision 071).
+  SELECT * FROM recur_rfm_v1_customers($1, $2, recur_rfm_customer_bound($1, 0, 6),
+                                                recur_rfm_customer_bound($1, 1, 6))
+  UNION ALL
+  SELECT * FROM recur_rfm_v1_customers($1, $2, recur_rfm_customer_bound($1, 1, 6),
+                                                recur_rfm_customer_bound($1, 2, 6))
+  UNION ALL
+  SELECT * FROM recur_rfm_v1_customers($1, $2, recur_rfm_customer_bound($1, 2, 6),
+                                                recur_rfm_customer_bound($1, 3, 6))
+  UNION ALL
+  SELECT * FROM recur_rfm_v1_customers($1, $2, recur_rfm_customer_bound($1, 3, 6),
+                                                recur_rfm_customer_bound($1, 4, 6))
+  UNION ALL
+  SELECT * FROM recur_rfm_v1_customers($1, $2, recur_rfm_customer_bound($1, 4, 6),
+                                                recur_rfm_customer_bound($1, 5, 6))
+  UNION ALL
+  SELECT * FROM recur_rfm_v1_customers($1, $2, recur_rfm_customer_bound($1, 5, 6),
+                                                recur_rfm_customer_bound($1, 6, 6))
 ),
 -- w = customers with a strictly worse value. Scores come from the breakpoints (docs/rfm.md): score
 -- s (2..5) needs w >= k_s = ceil((s - 1) * N / 5), so the value to beat for s is the k_s-th value

@@ -212,7 +212,7 @@ describe("property: a later run writes exactly the rows that moved, and reads th
   });
 });
 
-const CUSTOMERS_BY_RANGE = "recur_rfm_v1_customers(integer, timestamptz, numeric, numeric)";
+const CUSTOMERS_BY_RANGE = "recur_rfm_v1_customers(integer, timestamptz, integer, integer)";
 const sql = (file: string) =>
   readFileSync(new URL(`../../app/lib/rfm/${file}`, import.meta.url), "utf8");
 

@@ -23,23 +23,12 @@ WITH per_customer AS MATERIALIZED (
   -- ranges of customer ids that together hold every id once: each range is a whole plan of its
   -- own (aggregate, joins, comparison input), so PostgreSQL may run the ranges side by side in
   -- parallel workers (a Parallel Append) and the leader receives finished rows (decision 071).
-  SELECT * FROM recur_rfm_v1_customers($1, $2, recur_rfm_customer_bound($1, 0, 6),
-                                                recur_rfm_customer_bound($1, 1, 6))
-  UNION ALL
-  SELECT * FROM recur_rfm_v1_customers($1, $2, recur_rfm_customer_bound($1, 1, 6),
-                                                recur_rfm_customer_bound($1, 2, 6))
-  UNION ALL
-  SELECT * FROM recur_rfm_v1_customers($1, $2, recur_rfm_customer_bound($1, 2, 6),
-                                                recur_rfm_customer_bound($1, 3, 6))
-  UNION ALL
-  SELECT * FROM recur_rfm_v1_customers($1, $2, recur_rfm_customer_bound($1, 3, 6),
-                                                recur_rfm_customer_bound($1, 4, 6))
-  UNION ALL
-  SELECT * FROM recur_rfm_v1_customers($1, $2, recur_rfm_customer_bound($1, 4, 6),
-                                                recur_rfm_customer_bound($1, 5, 6))
-  UNION ALL
-  SELECT * FROM recur_rfm_v1_customers($1, $2, recur_rfm_customer_bound($1, 5, 6),
-                                                recur_rfm_customer_bound($1, 6, 6))
+  SELECT * FROM recur_rfm_v1_customers($1, $2, 0, 6) UNION ALL
+  SELECT * FROM recur_rfm_v1_customers($1, $2, 1, 6) UNION ALL
+  SELECT * FROM recur_rfm_v1_customers($1, $2, 2, 6) UNION ALL
+  SELECT * FROM recur_rfm_v1_customers($1, $2, 3, 6) UNION ALL
+  SELECT * FROM recur_rfm_v1_customers($1, $2, 4, 6) UNION ALL
+  SELECT * FROM recur_rfm_v1_customers($1, $2, 5, 6)
 ),
 -- w = customers with a strictly worse value. Scores come from the breakpoints (docs/rfm.md): score
 -- s (2..5) needs w >= k_s = ceil((s - 1) * N / 5), so the value to beat for s is the k_s-th value

@@ -22,7 +22,9 @@ $$;
 
 -- Parameters are named apart from every column the body reads (customer_rfm_scores has an
 -- as_of): a column of the same name would win.
--- The customers with ids in [from_id, to_id) of score-shop.sql's first pass, in customer order:
+-- Range `part` of `parts` of score-shop.sql's first pass, the customers with ids from
+-- recur_rfm_customer_bound(part) up to (not including) recur_rfm_customer_bound(part + 1), in
+-- customer order:
 -- every live customer with their eligible orders' values (frequency null for PROSPECTS), side by
 -- side with their stored row (null for a customer not stored yet); a stored row whose customer is
 -- no longer live comes with customer values null (is_gone). Eligible orders: live, not cancelled,
@@ -36,7 +38,7 @@ $$;
 -- of the shop's orders, customers and stored rows (the planner's default for a function is 100
 -- operators), so one Gather over the ranges is worth its workers; ROWS is the share of a 1M shop.
 CREATE FUNCTION recur_rfm_v1_customers(scored_shop integer, scored_as_of timestamptz,
-                                       from_id numeric, to_id numeric)
+                                       part integer, parts integer)
 RETURNS TABLE (customer numeric, last_at timestamptz, frequency integer, monetary numeric,
                recency_days integer, is_gone boolean, is_new boolean,
                stored_last_at timestamptz, stored_frequency integer, stored_monetary numeric,
@@ -61,7 +63,8 @@ AS $$
              coalesce(sum(o.current_total_price), 0) AS monetary
       FROM orders o
       WHERE o.shop_id = scored_shop
-        AND o.customer_shopify_id >= from_id AND o.customer_shopify_id < to_id
+        AND o.customer_shopify_id >= recur_rfm_customer_bound(scored_shop, part, parts)
+        AND o.customer_shopify_id < recur_rfm_customer_bound(scored_shop, part + 1, parts)
         AND o.deleted_at IS NULL AND o.shopify_updated_at IS NOT NULL
         AND o.customer_shopify_id IS NOT NULL
         AND o.cancelled_at IS NULL
@@ -70,11 +73,15 @@ AS $$
         AND coalesce(o.processed_at, o.shopify_created_at) IS NOT NULL
       GROUP BY o.customer_shopify_id
     ) e ON e.customer = cu.shopify_id
-    WHERE cu.shop_id = scored_shop AND cu.shopify_id >= from_id AND cu.shopify_id < to_id
+    WHERE cu.shop_id = scored_shop
+      AND cu.shopify_id >= recur_rfm_customer_bound(scored_shop, part, parts)
+      AND cu.shopify_id < recur_rfm_customer_bound(scored_shop, part + 1, parts)
       AND cu.deleted_at IS NULL AND cu.shopify_updated_at IS NOT NULL AND cu.redacted_at IS NULL
   ) c
   FULL JOIN (
     SELECT * FROM customer_rfm_scores
-    WHERE shop_id = scored_shop AND customer_shopify_id >= from_id AND customer_shopify_id < to_id
+    WHERE shop_id = scored_shop
+      AND customer_shopify_id >= recur_rfm_customer_bound(scored_shop, part, parts)
+      AND customer_shopify_id < recur_rfm_customer_bound(scored_shop, part + 1, parts)
   ) p ON p.customer_shopify_id = c.customer
 $$;

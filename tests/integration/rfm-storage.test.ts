@@ -212,10 +212,11 @@ describe("property: a later run writes exactly the rows that moved, and reads th
   });
 });
 
-describe("orders_rfm_eligible_idx (docs/decisions/061)", () => {
-  const sql = (file: string) =>
-    readFileSync(new URL(`../../app/lib/rfm/${file}`, import.meta.url), "utf8");
+const CUSTOMERS_BY_RANGE = "recur_rfm_v1_customers(integer, timestamptz, integer, integer)";
+const sql = (file: string) =>
+  readFileSync(new URL(`../../app/lib/rfm/${file}`, import.meta.url), "utf8");
 
+describe("orders_rfm_eligible_idx (docs/decisions/061)", () => {
   it("holds every eligible order the scoring and the rescoring read: both can read them from it", async () => {
     const { shopId } = await seedRfmShop(live("1"), [paid("1", ago(3))]);
     const client = await pool.connect();
@@ -243,6 +244,10 @@ describe("orders_rfm_eligible_idx (docs/decisions/061)", () => {
       }
       await client.query("SET LOCAL enable_seqscan = off");
       await client.query("SET LOCAL enable_bitmapscan = off");
+      // The full scoring reads the orders inside recur_rfm_v1_customers, which is STRICT so that
+      // it is not inlined (decision 071); made non-strict here, it is inlined and its scans show
+      // in the statement's plan.
+      await client.query(`ALTER FUNCTION ${CUSTOMERS_BY_RANGE} CALLED ON NULL INPUT`);
       const plan = async (text: string, values: unknown[]) =>
         (await client.query<{ "QUERY PLAN": string }>(`EXPLAIN ${text}`, values)).rows
           .map((row) => row["QUERY PLAN"])
@@ -257,5 +262,31 @@ describe("orders_rfm_eligible_idx (docs/decisions/061)", () => {
     }
     expect(plans.full).toMatch(/Index Only Scan using orders_rfm_eligible_idx on orders/);
     expect(plans.one).toMatch(/Index Only Scan using orders_rfm_eligible_idx on orders/);
+  });
+});
+
+describe("the full scoring's first statement (docs/decisions/071)", () => {
+  it("may run in parallel: one Gather over the customer ranges, side by side", async () => {
+    const { shopId } = await seedRfmShop(live("1", "2"), [paid("1", ago(3)), paid("2", ago(9))]);
+    const client = await pool.connect();
+    let plan: string;
+    try {
+      // A statement that writes (a data-modifying CTE) or calls a function not parallel safe is
+      // never planned in parallel, whatever its size; this one is, even for a two-customer shop.
+      plan = (
+        await client.query<{ "QUERY PLAN": string }>(`EXPLAIN ${sql("score-shop.sql")}`, [
+          shopId,
+          AS_OF,
+          "v1",
+          AS_OF,
+        ])
+      ).rows
+        .map((row) => row["QUERY PLAN"])
+        .join("\n");
+    } finally {
+      client.release();
+    }
+    expect(plan).toMatch(/Gather[\s\S]*Workers Planned: 2[\s\S]*Parallel Append/);
+    expect(plan.match(/Function Scan on recur_rfm_v1_customers/g)).toHaveLength(6);
   });
 });

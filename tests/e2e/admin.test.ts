@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import { PROJECT_ROOT } from "../../scripts/lib/embedded-postgres.ts";
-import { buildIfStale, startChild, waitForHttp, type Child } from "../../scripts/lib/stack.ts";
+import { startChild, waitForHttp, type Child } from "../../scripts/lib/stack.ts";
 import { compareWithGroundTruth } from "../support/ground-truth.ts";
 import { waitFor } from "../support/processes.ts";
 import { startShopifyStandIn, type StandIn } from "../shopify-standin/index.ts";
@@ -48,7 +48,6 @@ const frameLoads: string[] = [];
 
 beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
-  await buildIfStale();
   // Not installed: the admin's first load installs Recur by token exchange.
   await standIn().seedShop({ ...SHOP_SEED, install: false });
   // Slow enough that the overview's progress bar has something to show.

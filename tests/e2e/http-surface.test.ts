@@ -5,7 +5,7 @@
 // request bodies of every route but POST /webhooks are bounded.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/lib/ports.ts";
-import { buildIfStale, startChild, waitForHttp, type Child } from "../../scripts/lib/stack.ts";
+import { startChild, waitForHttp, type Child } from "../../scripts/lib/stack.ts";
 
 const ADMIN_ONLY = "frame-ancestors https://admin.shopify.com;";
 const SHOP = "surface-test.myshopify.com";
@@ -20,7 +20,6 @@ let web: Child;
 const output: string[] = [];
 
 beforeAll(async () => {
-  await buildIfStale();
   const port = await freePort();
   appUrl = `http://127.0.0.1:${port}`;
   web = startChild({

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/lib/ports.ts";
-import { buildIfStale, startChild, waitForHttp, type Child } from "../../scripts/lib/stack.ts";
+import { startChild, waitForHttp, type Child } from "../../scripts/lib/stack.ts";
 import { installShop, query } from "../support/db.ts";
 import { restOrder } from "../support/payloads.ts";
 import { sendWebhook, webhookHeaders } from "../support/webhooks.ts";
@@ -21,7 +21,6 @@ let web: Child;
 const output: string[] = [];
 
 beforeAll(async () => {
-  await buildIfStale();
   await installShop(SHOP);
   port = await freePort();
   appUrl = `http://127.0.0.1:${port}`;

@@ -168,6 +168,32 @@ describe("full RFM scoring (rule set v1)", () => {
     ]);
   });
 
+  it("makes a prospect of a customer whose last order is deleted, and keeps an unchanged prospect as it was", async () => {
+    // Customer 1 ordered once; customer 3 never did. The full run leaves unchanged prospects out of
+    // its per-customer pass (decision 078): 3 must stay as written, 1 must become a prospect.
+    const customers = live("1", "2", "3");
+    const { shopId, orderIds } = await seedRfmShop(customers, [paid("1", 5), paid("2", 40)]);
+    await score(shopId);
+    const prospectWritten = await query<{ updated_at: Date }>(
+      "SELECT updated_at FROM customer_rfm WHERE shop_id = $1 AND customer_shopify_id = 3",
+      [shopId],
+    );
+    await tombstone(pool, "orders", shopId, orderIds[0]!, new Date("2026-10-30T00:00:00Z"));
+    const result = await score(shopId, new Date(AS_OF.getTime() + 3600_000));
+    const rows = await rfmRows(shopId);
+    expect(rows.get("1")).toMatchObject({ segment: "PROSPECTS", frequency: null, r: null });
+    expect(rows.get("3")).toMatchObject({ segment: "PROSPECTS", frequency: null });
+    expect(result).toMatchObject({ scoredCustomers: 1, prospects: 2, rowsWritten: 1 });
+    expect(
+      await query<{ updated_at: Date }>(
+        "SELECT updated_at FROM customer_rfm WHERE shop_id = $1 AND customer_shopify_id = 3",
+        [shopId],
+      ),
+    ).toEqual(prospectWritten);
+    const moves = (await segmentChanges(shopId)).filter((c) => c.customer === "1");
+    expect(moves.map((c) => c.to)).toEqual([moves[0]!.to, "PROSPECTS"]);
+  });
+
   it("records a first segment for everyone, then rewrites and records nothing when nothing changed", async () => {
     const customers = live("1", "2", "3");
     const { shopId } = await seedRfmShop(customers, [paid("1", 1), paid("2", 40, "30.00")]);

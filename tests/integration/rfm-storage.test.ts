@@ -67,6 +67,17 @@ function moved(before: Map<string, ReferenceRow>, after: Map<string, ReferenceRo
     .sort();
 }
 
+/** The run's stored segment sizes on as_of's day (UTC), the empty segments left out. */
+async function segmentSizes(shopId: number, asOf: Date): Promise<Record<string, number>> {
+  const rows = await query<{ segment: string; customers: number }>(
+    `SELECT segment, customers FROM rfm_segment_sizes
+      WHERE shop_id = $1 AND day = ($2::timestamptz AT TIME ZONE 'UTC')::date AND customers > 0
+      ORDER BY segment`,
+    [shopId, asOf],
+  );
+  return Object.fromEntries(rows.map((row) => [row.segment, row.customers]));
+}
+
 async function rewritten(shopId: number, before: Map<string, number>): Promise<string[]> {
   const after = await writtenAt(shopId);
   return [...after.entries()]
@@ -205,6 +216,14 @@ describe("property: a later run writes exactly the rows that moved, and reads th
           expect(await rewritten(shopId, before)).toEqual(movedRows);
           expect(result.rowsWritten).toBe(movedRows.length);
           expect(entries(await rfmRows(shopId))).toEqual(entries(expected));
+          // The later run counts the prospects it did not rewrite (decision 078) like the rest.
+          const sizes = new Map<string, number>();
+          for (const row of expected.values()) {
+            sizes.set(row.segment, (sizes.get(row.segment) ?? 0) + 1);
+          }
+          expect(result.prospects).toBe(sizes.get("PROSPECTS") ?? 0);
+          expect(result.scoredCustomers).toBe(expected.size - (sizes.get("PROSPECTS") ?? 0));
+          expect(await segmentSizes(shopId, later)).toEqual(Object.fromEntries(sizes));
         },
       ),
       { numRuns: 40 },

@@ -19,7 +19,8 @@
 CREATE TEMPORARY TABLE rfm_scoring ON COMMIT DROP AS
 WITH per_customer AS MATERIALIZED (
   -- Every live customer with their values, side by side with their stored row, and every stored
-  -- row whose customer is gone (recur_rfm_v1_customers, migration 20261202031000). Read in six
+  -- row whose customer is gone, except the prospects whose stored row already says so
+  -- (recur_rfm_v1_customers, migrations 20261202031000 and 20261202063000). Read in six
   -- ranges of customer ids that together hold every id once: each range is a whole plan of its
   -- own (aggregate, joins, comparison input), so PostgreSQL may run the ranges side by side in
   -- parallel workers (a Parallel Append) and the leader receives finished rows (decision 071).
@@ -117,16 +118,27 @@ compared AS (
          monetary, r, f, m, fm, segment, previous_segment
   FROM computed
   WHERE is_new
-     OR (stored_last_at, stored_frequency, stored_monetary, stored_r, stored_f, stored_m,
-         stored_fm, previous_segment, stored_rule_set)
-        IS DISTINCT FROM (last_at, frequency, monetary, r, f, m, fm, segment, $3::text)
+     OR stored_differs
+     OR (stored_r, stored_f, stored_m, stored_fm, previous_segment)
+        IS DISTINCT FROM (r, f, m, fm, segment)
   UNION ALL
   SELECT 'gone', customer, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, previous_segment
   FROM per_customer
   WHERE is_gone
 ),
+-- The prospects that per_customer left out (unchanged, decision 078) are counted here: every live
+-- customer who is not scored is a prospect (the live customers from customers_rfm_live_idx, in
+-- the statement's one snapshot).
+live AS (
+  SELECT count(*)::int AS customers FROM customers
+  WHERE shop_id = $1 AND deleted_at IS NULL AND shopify_updated_at IS NOT NULL
+    AND redacted_at IS NULL
+),
 segment_counts AS (
-  SELECT segment, count(*)::int AS customers FROM computed GROUP BY segment
+  SELECT segment, count(*)::int AS customers FROM computed
+  WHERE segment <> 'PROSPECTS' GROUP BY segment
+  UNION ALL
+  SELECT 'PROSPECTS', live.customers - total.n FROM live, total WHERE live.customers > total.n
 )
 SELECT kind, customer, last_at, frequency, monetary, r, f, m, fm, segment, previous_segment,
        NULL::int AS scored_customers, NULL::int AS prospects, NULL::int[] AS recency_breakpoints,

@@ -10,41 +10,14 @@ import { describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { ingestBulkResult, type IngestOptions } from "../../app/lib/sync/ingest.server.ts";
 import { partitionOf } from "../../app/lib/sync/partitions.ts";
+import { bulkLineItemLine, bulkOrderLine } from "../support/bulk-lines.ts";
 import { installShop } from "../support/db.ts";
 
 const at = (minutes: number) => new Date(Date.UTC(2026, 11, 1, 0, minutes)).toISOString();
 
-const orderLine = (id: number, updatedAt: string) => ({
-  id: `gid://shopify/Order/${id}`,
-  name: `#${id}`,
-  email: null,
-  customer: null,
-  createdAt: at(0),
-  updatedAt,
-  processedAt: at(0),
-  cancelledAt: null,
-  cancelReason: null,
-  displayFinancialStatus: "PAID",
-  displayFulfillmentStatus: "UNFULFILLED",
-  currencyCode: "EUR",
-  totalPriceSet: { shopMoney: { amount: "10.0", currencyCode: "EUR" } },
-  subtotalPriceSet: { shopMoney: { amount: "10.0", currencyCode: "EUR" } },
-  currentTotalPriceSet: { shopMoney: { amount: "10.0", currencyCode: "EUR" } },
-  test: false,
-  tags: [],
-});
-
-const lineItemLine = (id: number, orderId: number) => ({
-  id: `gid://shopify/LineItem/${id}`,
-  __parentId: `gid://shopify/Order/${orderId}`,
-  title: "Sweater",
-  variantTitle: null,
-  sku: null,
-  quantity: 1,
-  originalUnitPriceSet: { shopMoney: { amount: "10.0", currencyCode: "EUR" } },
-  product: null,
-  variant: null,
-});
+const orderLine = (id: number, updatedAt: string) =>
+  bulkOrderLine(id, { createdAt: at(0), updatedAt });
+const lineItemLine = (id: number, orderId: number) => bulkLineItemLine(id, orderId);
 
 /** An order's lines: the line items first (an ungrouped file promises no order), then the order. */
 const withLineItems = (id: number, updatedAt: string) => [

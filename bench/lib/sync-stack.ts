@@ -96,7 +96,7 @@ export function syncRunNotes(
     ),
     ...ingested.map(
       (entry) =>
-        `${String(entry.entity)} ingest: stage ${String(entry.stageMs)} ms, apply ${String(entry.applyMs)} ms, window ${JSON.stringify(entry.window)}`,
+        `${String(entry.entity)} ingest: stage ${String(entry.stageMs)} ms, apply ${String(entry.applyMs)} ms, ${String(entry.connections ?? 1)} connection(s), window ${JSON.stringify(entry.window)}`,
     ),
   ];
 }

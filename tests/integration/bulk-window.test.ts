@@ -31,7 +31,8 @@ async function* counted(
 
 describe("the bulk ingest's window", () => {
   it("a result many times the window syncs exactly, and what the ingest held stayed within the window", async () => {
-    const seeded = await standIn().seedShop({ shop: "window", customers: 300, orders: 900 });
+    // Enough customers for their result to be ten times the window of two connections.
+    const seeded = await standIn().seedShop({ shop: "window", customers: 600, orders: 900 });
     const { rows } = await pool.query<{ id: number }>(
       "INSERT INTO shops (domain) VALUES ($1) RETURNING id",
       [seeded.shop],
@@ -91,7 +92,7 @@ describe("the bulk ingest's window", () => {
       standIn().groundTruth(seeded.shop),
     );
     expect(comparison.differences).toEqual([]);
-    expect(comparison.counts).toMatchObject({ customers: 300, orders: 900 });
+    expect(comparison.counts).toMatchObject({ customers: 600, orders: 900 });
     expect(comparison.counts.lineItems).toBeGreaterThan(900);
   });
 

@@ -9,6 +9,7 @@ import { stringify } from "lossless-json";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pool } from "../../app/db.server.ts";
 import { ingestBulkResult } from "../../app/lib/sync/ingest.server.ts";
+import { bulkLineItemLine, bulkOrderLine } from "../support/bulk-lines.ts";
 import { installShop, query } from "../support/db.ts";
 import { drainJobs } from "../support/jobs.ts";
 import { restCustomer, restOrder } from "../support/payloads.ts";
@@ -203,35 +204,10 @@ describe("Shopify ids from 1 to 2^64 - 1, by bulk ingest", () => {
     }
   }
 
-  const orderLine = (id: bigint, customerId: bigint) => ({
-    id: `gid://shopify/Order/${id}`,
-    name: "#1",
-    email: null,
-    customer: { id: `gid://shopify/Customer/${customerId}` },
-    createdAt: at(0),
-    updatedAt: at(1),
-    processedAt: at(0),
-    cancelledAt: null,
-    cancelReason: null,
-    displayFinancialStatus: "PAID",
-    displayFulfillmentStatus: "UNFULFILLED",
-    currencyCode: "EUR",
-    totalPriceSet: { shopMoney: { amount: "10.0", currencyCode: "EUR" } },
-    subtotalPriceSet: { shopMoney: { amount: "10.0", currencyCode: "EUR" } },
-    test: false,
-    tags: [],
-  });
-  const lineItemLine = (id: bigint, orderId: bigint, productId: bigint, variantId: bigint) => ({
-    id: `gid://shopify/LineItem/${id}`,
-    __parentId: `gid://shopify/Order/${orderId}`,
-    title: "Sweater",
-    variantTitle: null,
-    sku: null,
-    quantity: 1,
-    originalUnitPriceSet: { shopMoney: { amount: "10.0", currencyCode: "EUR" } },
-    product: { id: `gid://shopify/Product/${productId}` },
-    variant: { id: `gid://shopify/ProductVariant/${variantId}` },
-  });
+  const orderLine = (id: bigint, customerId: bigint) =>
+    bulkOrderLine(id, { customerId, createdAt: at(0), updatedAt: at(1) });
+  const lineItemLine = (id: bigint, orderId: bigint, productId: bigint, variantId: bigint) =>
+    bulkLineItemLine(id, orderId, { productId, variantId });
 
   it("property: orders, line items, products, variants and customers keep their ids exactly", async () => {
     await fc.assert(

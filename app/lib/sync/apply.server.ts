@@ -7,6 +7,7 @@ import type pg from "pg";
 import { withTransaction } from "../../db.server.ts";
 import { upsertStagedCustomers, upsertStagedOrders } from "../db/guarded-upsert.server.ts";
 import type { SyncEntity } from "./bulk-queries.ts";
+import { partitionSql } from "./partitions.ts";
 import { STAGED } from "./staging.server.ts";
 
 /** Line items whose order is not in the file: how many, and the first few (line, ids). */
@@ -95,17 +96,23 @@ export async function refreshStatistics(
  * Tombstones live rows of the shop that a full snapshot does not hold, when their stored version
  * predates the snapshot (a row created or changed by a webhook during the run is not touched). An
  * order's line items go with it. One statement, so no list of ids passes through Node, however
- * many rows the shop deleted.
+ * many rows the shop deleted. Only the rows of this connection's partition are looked at
+ * (partitions.ts): their ids, had the file held them, were staged here and nowhere else.
  */
 export async function tombstoneAbsent(
   client: pg.PoolClient,
   shopId: number,
   entity: SyncEntity,
-  { snapshotAt, deletedAt }: { snapshotAt: string; deletedAt: string },
+  {
+    snapshotAt,
+    deletedAt,
+    partition,
+  }: { snapshotAt: string; deletedAt: string; partition: { index: number; count: number } },
 ): Promise<number> {
   const staged = entity === "customers" ? STAGED.customers : STAGED.orders;
   const tombstoned = `UPDATE ${entity} AS r SET deleted_at = $3, synced_at = now()
        WHERE r.shop_id = $1 AND r.deleted_at IS NULL AND r.shopify_updated_at < $2
+         AND ${partitionSql("r.shopify_id", "$4::int", "$5::int")}
          AND NOT EXISTS (SELECT 1 FROM ${staged} s WHERE s.shopify_id = r.shopify_id)
        RETURNING r.shopify_id`;
   const sql =
@@ -115,6 +122,12 @@ export async function tombstoneAbsent(
              WHERE li.shop_id = $1 AND li.order_shopify_id = t.shopify_id)
          SELECT count(*)::int AS count FROM tombstoned`
       : `WITH tombstoned AS (${tombstoned}) SELECT count(*)::int AS count FROM tombstoned`;
-  const { rows } = await client.query<{ count: number }>(sql, [shopId, snapshotAt, deletedAt]);
+  const { rows } = await client.query<{ count: number }>(sql, [
+    shopId,
+    snapshotAt,
+    deletedAt,
+    partition.count,
+    partition.index,
+  ]);
   return rows[0]!.count;
 }

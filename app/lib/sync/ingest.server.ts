@@ -12,30 +12,25 @@
  *    An order and its line items are written in one transaction; a chunk skips rows whose stored
  *    version is as new or newer, so a webhook newer than the snapshot is never overwritten.
  *
+ * Both run on `INGEST_CONNECTIONS` connections at once (docs/decisions/075): each row is staged on
+ * the connection its id places it on (partitions.ts; a line item with its order), in temporary
+ * tables of that connection's own, and each connection applies its own rows, so PostgreSQL works on
+ * a core per connection. No row is on two connections, so their transactions never write the same
+ * row.
+ *
  * A retried ingest starts over and converges: rows it already wrote are then skipped as equal.
  * Lines that cannot be read are counted and described, never written half. The window's bounds
  * are measured as the ingest runs (`IngestCounts.window`).
  */
-import { Readable } from "node:stream";
 import type pg from "pg";
-import { parseGid, quotableId } from "../db/records.ts";
+import { pool } from "../../db.server.ts";
+import { logger } from "../../logger.server.ts";
 import { applyChunk, orphanLineItems, refreshStatistics, tombstoneAbsent } from "./apply.server.ts";
-import { boundedLines, unstorableText } from "./bulk-lines.ts";
 import type { SyncEntity } from "./bulk-queries.ts";
-import {
-  COPY_BUFFER_BYTES,
-  copyRow,
-  CopyQueue,
-  EXPECTED,
-  STAGED,
-  StagingBatches,
-  stagers,
-  stagingDdl,
-  type Kind,
-} from "./staging.server.ts";
+import { LINES_PER_BATCH, onEach, stageLines } from "./stage-lines.server.ts";
+import { COPY_BUFFER_BYTES, EXPECTED, STAGED } from "./staging.server.ts";
 
-/** A GID whose number is out of range quotes safely: it holds nothing but a type and digits. */
-const GID_SHAPED = /^gid:\/\/shopify\/[A-Za-z]{1,40}\/\d{1,40}$/;
+export { LINES_PER_BATCH, MAX_LINE_BYTES } from "./stage-lines.server.ts";
 
 /**
  * What the ingest held at most, measured as it ran. Each is bounded by construction
@@ -65,6 +60,8 @@ export interface IngestCounts {
   applyMs: number;
   /** ANALYZEs of the written tables the apply ran, as they outgrew their statistics. */
   analyzed: number;
+  /** Connections the ingest staged and applied on (fewer than asked when the pool had none). */
+  connections: number;
   window: IngestWindow;
 }
 
@@ -87,31 +84,78 @@ export interface IngestOptions {
   maxLineBytes?: number;
   /** Lines split from the body before they are staged. */
   linesPerBatch?: number;
-  /** Size of each of a staging table's two COPY buffers. */
+  /** Size of each of a staging table's two COPY buffers (on each connection). */
   copyBufferBytes?: number;
+  /** Connections to stage and apply on, the caller's included. */
+  connections?: number;
 }
 
-/** Bulk lines are one object each (a line item is its own line): 1 MiB is far beyond any. */
-export const MAX_LINE_BYTES = 1024 * 1024;
-export const LINES_PER_BATCH = 512;
 export const APPLY_BATCH = 5000;
+/**
+ * PostgreSQL's CPU per row is what the apply waits for (docs/decisions/069), and a connection is
+ * one backend on one core: two connections use the two cores of the machine it was measured on.
+ */
+export const INGEST_CONNECTIONS = 2;
 
 /**
  * The window's bounds for these options: what `IngestCounts.window` can never exceed. A staging
- * row longer than a COPY buffer is a rejected line, so two buffers per staging table bound what
- * waits for PostgreSQL.
+ * row longer than a COPY buffer is a rejected line, so two buffers per staging table and
+ * connection bound what waits for PostgreSQL. Each connection's apply transaction returns at most
+ * one chunk's ids.
  */
 export function windowBounds(options: IngestOptions): IngestWindow {
   return {
     maxLinesHeld: options.linesPerBatch ?? LINES_PER_BATCH,
     maxCopyBytesHeld:
-      2 * (options.copyBufferBytes ?? COPY_BUFFER_BYTES) * EXPECTED[options.entity].length,
+      2 *
+      (options.copyBufferBytes ?? COPY_BUFFER_BYTES) *
+      EXPECTED[options.entity].length *
+      (options.connections ?? INGEST_CONNECTIONS),
     maxAppliedIdsHeld: options.applyBatch ?? APPLY_BATCH,
   };
 }
 
+/**
+ * Up to `count` more connections of the pool, only as many as it can give at once: an ingest
+ * never waits for a connection, nor takes one a task is waiting for; with none it runs on fewer.
+ */
+async function spareConnections(count: number): Promise<pg.PoolClient[]> {
+  const clients: pg.PoolClient[] = [];
+  while (clients.length < count) {
+    const free =
+      pool.waitingCount === 0 &&
+      (pool.idleCount > 0 || pool.totalCount < (pool.options.max ?? Infinity));
+    if (!free) break;
+    try {
+      clients.push(await pool.connect());
+    } catch (error) {
+      logger.warn({ err: error }, "a bulk ingest runs on fewer connections: none could be opened");
+      break;
+    }
+  }
+  return clients;
+}
+
 export async function ingestBulkResult(
   client: pg.PoolClient,
+  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
+  options: IngestOptions,
+): Promise<IngestCounts> {
+  const spare = await spareConnections((options.connections ?? INGEST_CONNECTIONS) - 1);
+  let failed = false;
+  try {
+    return await ingestOn([client, ...spare], body, options);
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    // A connection of a failed ingest is closed: its staging tables and any COPY go with it.
+    for (const extra of spare) extra.release(failed);
+  }
+}
+
+async function ingestOn(
+  clients: pg.PoolClient[],
   body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
   options: IngestOptions,
 ): Promise<IngestCounts> {
@@ -125,6 +169,7 @@ export async function ingestBulkResult(
     stageMs: 0,
     applyMs: 0,
     analyzed: 0,
+    connections: clients.length,
     window: { maxLinesHeld: 0, maxCopyBytesHeld: 0, maxAppliedIdsHeld: 0 },
   };
   const started = performance.now();
@@ -133,132 +178,76 @@ export async function ingestBulkResult(
     if (counts.rejections.length < 5) counts.rejections.push(`line ${line}: ${reason}`);
   };
 
-  const staged = await stageLines(client, body, options, counts, reject);
+  const partitions = await stageLines(clients, body, options, counts, reject);
   counts.stageMs = Math.round(performance.now() - started);
 
-  // 2. Apply.
+  // Progress reports one at a time, each with the counts as they are when it is written.
+  let reported = Promise.resolve();
+  const report = () => {
+    reported = reported.then(() => options.onProgress?.(counts));
+    return reported;
+  };
+
+  // 2. Apply, each connection its own rows.
   const applyBatch = options.applyBatch ?? APPLY_BATCH;
   const table = options.entity === "customers" ? STAGED.customers : STAGED.orders;
-  await client.query(`CREATE INDEX ON ${table} (seq); ANALYZE ${table}`);
+  await onEach(partitions, ({ client }) =>
+    client.query(`CREATE INDEX ON ${table} (seq); ANALYZE ${table}`),
+  );
   if (options.entity === "orders") {
-    // Line items whose order is not in the file cannot be placed: counted, a few described.
-    const orphans = await orphanLineItems(client);
-    for (const row of orphans.examples) {
+    // Line items whose order is not in the file cannot be placed: counted, a few described. A line
+    // item is staged where its order would be, so each connection finds its own.
+    const orphans = await onEach(partitions, ({ client }) => orphanLineItems(client));
+    const examples = orphans
+      .flatMap((found) => found.examples)
+      .sort((a, b) => a.line - b.line)
+      .slice(0, 5);
+    for (const row of examples) {
       reject(row.line, `LineItem ${row.id} names an order not in the file (${row.orderId})`);
     }
-    counts.rejected += orphans.count - orphans.examples.length;
+    counts.rejected += orphans.reduce((sum, found) => sum + found.count, 0) - examples.length;
   }
-  const rowsStaged = staged[options.entity];
-  for (let fromSeq = 0; fromSeq < rowsStaged; fromSeq += applyBatch) {
-    const toSeq = Math.min(fromSeq + applyBatch, rowsStaged);
-    counts.analyzed += (await refreshStatistics(client, options.entity)).length;
-    const written = await applyChunk(client, options.shopId, options.entity, { fromSeq, toSeq });
-    counts.window.maxAppliedIdsHeld = Math.max(counts.window.maxAppliedIdsHeld, written.length);
-    counts.written += written.length;
-    counts.skipped += toSeq - fromSeq - written.length;
-    await options.onProgress?.(counts);
-  }
+  let stopped = false;
+  await onEach(partitions, async ({ client, staged }) => {
+    try {
+      const rowsStaged = staged[options.entity];
+      for (let fromSeq = 0; fromSeq < rowsStaged && !stopped; fromSeq += applyBatch) {
+        const toSeq = Math.min(fromSeq + applyBatch, rowsStaged);
+        counts.analyzed += (await refreshStatistics(client, options.entity)).length;
+        const range = { fromSeq, toSeq };
+        const written = await applyChunk(client, options.shopId, options.entity, range);
+        counts.window.maxAppliedIdsHeld = Math.max(counts.window.maxAppliedIdsHeld, written.length);
+        counts.written += written.length;
+        counts.skipped += toSeq - fromSeq - written.length;
+        await report();
+      }
+    } catch (error) {
+      stopped = true; // The other connections stop after their chunk in flight.
+      throw error;
+    }
+  });
 
   // 3. Deletions no webhook reported: only from a complete, unfiltered snapshot read cleanly (a
-  //    rejected line could be the row that looks absent).
-  if (options.absentMeansDeletedAt && counts.rejected === 0) {
-    counts.deleted = await tombstoneAbsent(client, options.shopId, options.entity, {
-      snapshotAt: options.snapshotAt,
-      deletedAt: options.absentMeansDeletedAt,
-    });
+  //    rejected line could be the row that looks absent). Each connection looks at the rows of its
+  //    own partition, whose ids it alone staged.
+  const deletedAt = options.absentMeansDeletedAt;
+  if (deletedAt && counts.rejected === 0) {
+    const deleted = await onEach(partitions, ({ client }, index) =>
+      tombstoneAbsent(client, options.shopId, options.entity, {
+        snapshotAt: options.snapshotAt,
+        deletedAt,
+        partition: { index, count: partitions.length },
+      }),
+    );
+    counts.deleted = deleted.reduce((sum, n) => sum + n, 0);
     counts.written += counts.deleted;
-    await options.onProgress?.(counts);
+    await report();
   }
-  for (const kind of EXPECTED[options.entity]) {
-    await client.query(`DROP TABLE IF EXISTS ${STAGED[kind]}`);
-  }
+  await onEach(partitions, async ({ client }) => {
+    for (const kind of EXPECTED[options.entity]) {
+      await client.query(`DROP TABLE IF EXISTS ${STAGED[kind]}`);
+    }
+  });
   counts.applyMs = Math.round(performance.now() - started) - counts.stageMs;
   return counts;
-}
-
-/** 1. Stage: every line of the body checked and COPYed into its staging table. */
-async function stageLines(
-  client: pg.PoolClient,
-  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
-  options: IngestOptions,
-  counts: IngestCounts,
-  reject: (line: number, reason: string) => void,
-): Promise<Record<Kind, number>> {
-  const expected = EXPECTED[options.entity];
-  const byType = stagers(options.snapshotAt);
-  // Staging lives in temporary tables; with PostgreSQL's default 8 MB of temp_buffers they spill to
-  // disk at once. (Takes effect when the session has not used temporary tables yet.)
-  await client.query("SET temp_buffers = '256MB'");
-  for (const found of Object.values(byType)) {
-    if (expected.includes(found.kind)) await client.query(stagingDdl(found));
-  }
-
-  // One COPY runs while the next buffer fills; never more than one is outstanding.
-  const queue = new CopyQueue();
-  const bufferBytes = options.copyBufferBytes ?? COPY_BUFFER_BYTES;
-  const batches = Object.fromEntries(
-    expected.map((kind) => [kind, new StagingBatches(client, STAGED[kind], queue, bufferBytes)]),
-  ) as Record<Kind, StagingBatches>;
-  const staged: Record<Kind, number> = { customers: 0, orders: 0, lineItems: 0 };
-  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
-  const chunks: AsyncIterable<Uint8Array> =
-    Symbol.asyncIterator in body ? body : Readable.fromWeb(body as never);
-  const linesPerBatch = options.linesPerBatch ?? LINES_PER_BATCH;
-  for await (const batch of boundedLines(chunks, maxLineBytes, linesPerBatch)) {
-    if (batch.length > counts.window.maxLinesHeld) counts.window.maxLinesHeld = batch.length;
-    for (const read of batch) {
-      const line = read.number;
-      if ("tooLong" in read) {
-        counts.lines += 1;
-        reject(line, `longer than ${maxLineBytes} bytes (${read.bytes})`);
-        continue;
-      }
-      const text = read.text;
-      if (!text.trim()) continue;
-      counts.lines += 1;
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        reject(line, "not JSON");
-        continue;
-      }
-      const id = (json as { id?: unknown } | null)?.id;
-      const gid = typeof id === "string" ? parseGid(id) : undefined;
-      const stager = gid ? byType[gid.type] : undefined;
-      if (!stager || !expected.includes(stager.kind)) {
-        reject(
-          line,
-          typeof id !== "string"
-            ? "no id"
-            : gid
-              ? `unexpected object ${quotableId(id)}`
-              : GID_SHAPED.test(id)
-                ? `${id} is not a GID with an id from 1 to 2^64 - 1`
-                : quotableId(id),
-        );
-        continue;
-      }
-      const unstorable = unstorableText(text, json);
-      if (unstorable) {
-        reject(line, `${quotableId(id)}: ${unstorable}`);
-        continue;
-      }
-      const record = stager.read(json);
-      if ("reason" in record) {
-        reject(line, `${quotableId(id)}: ${record.reason}`);
-        continue;
-      }
-      const seq = staged[stager.kind] + 1;
-      if (!(await batches[stager.kind].add(copyRow(seq, line, record.values)))) {
-        reject(line, `${quotableId(id)}: its staging row is longer than ${bufferBytes} bytes`);
-        continue;
-      }
-      staged[stager.kind] = seq;
-    }
-  }
-  for (const kind of expected) await batches[kind].flush();
-  await queue.drain();
-  counts.window.maxCopyBytesHeld = queue.maxBytesHeld;
-  return staged;
 }

@@ -44,15 +44,26 @@ export interface Stager {
   kind: Kind;
   /** The staging table's columns after `seq` and `line`. */
   columns: [name: string, type: string][];
+  /**
+   * The index in `values` of the id that places a row on one of the ingest's connections
+   * (partitions.ts): its own id, or a line item's order's.
+   */
+  partitionBy: number;
   /** The line's values in that order, or why it cannot be read. */
   read(json: unknown): { values: CopyValue[] } | { reason: string };
 }
 
-function stager<R>(kind: Kind, schema: z.ZodType<R>, columns: Column<R>[]): Stager {
+function stager<R>(
+  kind: Kind,
+  schema: z.ZodType<R>,
+  columns: Column<R>[],
+  partitionBy = "shopify_id",
+): Stager {
   const outOfRange = valueChecker(columns);
   return {
     kind,
     columns: columns.map((c) => [c.name, c.type]),
+    partitionBy: columns.findIndex((c) => c.name === partitionBy),
     read(json) {
       const parsed = schema.safeParse(json);
       if (!parsed.success) return { reason: describeIssues(parsed.error, { root: "line" }) };
@@ -69,7 +80,8 @@ export function stagers(snapshotAt: string): Record<string, Stager> {
   return {
     Customer: stager("customers", customerLine(snapshotAt), CUSTOMER_TRAVELLING),
     Order: stager("orders", orderLine, ORDER_TRAVELLING as Column<z.output<typeof orderLine>>[]),
-    LineItem: stager("lineItems", lineItemLine, LINE_ITEM_TRAVELLING),
+    // A line item is staged with its order.
+    LineItem: stager("lineItems", lineItemLine, LINE_ITEM_TRAVELLING, "order_shopify_id"),
   };
 }
 
@@ -101,17 +113,30 @@ export function copyRow(seq: number, line: number, values: CopyValue[]): string 
 export const COPY_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /**
- * The COPYs of one connection, one at a time, in the order flushed, and what they hold: bytes of
- * staging rows written to a buffer that PostgreSQL has not yet confirmed, with the most seen.
+ * What an ingest's COPY buffers hold, on all its connections: bytes of staging rows written to a
+ * buffer that PostgreSQL has not yet confirmed, with the most seen.
  */
-export class CopyQueue {
-  last: Promise<void> = Promise.resolve();
-  bytesHeld = 0;
-  maxBytesHeld = 0;
+export class CopyBytes {
+  held = 0;
+  maxHeld = 0;
 
   hold(bytes: number): void {
-    this.bytesHeld += bytes;
-    if (this.bytesHeld > this.maxBytesHeld) this.maxBytesHeld = this.bytesHeld;
+    this.held += bytes;
+    if (this.held > this.maxHeld) this.maxHeld = this.held;
+  }
+
+  confirmed(bytes: number): void {
+    this.held -= bytes;
+  }
+}
+
+/** The COPYs of one connection, one at a time, in the order flushed. */
+export class CopyQueue {
+  last: Promise<void> = Promise.resolve();
+  readonly bytes: CopyBytes;
+
+  constructor(bytes: CopyBytes) {
+    this.bytes = bytes;
   }
 
   /** Waits for every COPY queued so far. */
@@ -150,7 +175,7 @@ export class StagingBatches {
     const bytes = Buffer.byteLength(row);
     if (bytes > this.rowLimit) return false;
     if (this.used + bytes > this.rowLimit) await this.flush();
-    this.queue.hold(bytes);
+    this.queue.bytes.hold(bytes);
     this.used += this.buffers[this.current]!.write(row, this.used);
     return true;
   }
@@ -169,7 +194,7 @@ export class StagingBatches {
     const queue = this.queue;
     const stream = this.client.query(copyFrom(`COPY ${this.table} FROM STDIN`));
     queue.last = pipeline(Readable.from([chunk]), stream).then(() => {
-      queue.bytesHeld -= chunk.length;
+      queue.bytes.confirmed(chunk.length);
     });
     queue.last.catch(() => {}); // Rethrown where it is awaited: the next copy, or the end.
   }

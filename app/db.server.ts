@@ -49,22 +49,57 @@ export const pool: pg.Pool = (globals.recurPool ??= createPool({
   connectionTimeoutMillis: 10_000,
   statement_timeout: env.WEB_STATEMENT_TIMEOUT_MS,
 }));
-export const webhookPool: pg.Pool = (globals.recurWebhookPool ??= createPool({
-  max: WEBHOOK_POOL_SIZE,
-  application_name: `recur-webhooks:${process.pid}`,
-  // Every statement planned for the queue as it is at each call, never from a plan cached while it
-  // was small (docs/decisions/056): graphile_worker.add_jobs is PL/pgSQL, whose plans live as long
-  // as the connection, and one made while graphile-worker's jobs table was nearly empty scans the
-  // whole table on every call once a backlog builds (25 ms instead of 0.25 ms at 60,000 jobs).
-  ...withStartupSettings(env.DATABASE_URL, "-c plan_cache_mode=force_custom_plan"),
-  // A delivery not recorded within its budget is answered 503 by the intake's own timer (Shopify
-  // retries). Behind it, a connection or a statement that takes longer is given up: in PostgreSQL
-  // (statement_timeout, 500 ms after the budget, so the timer answers first) and, for a server that
-  // does not answer at all, in the client (query_timeout drops the connection).
-  connectionTimeoutMillis: env.WEBHOOK_LATENCY_BUDGET_MS,
-  statement_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 500,
-  query_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 1000,
-}));
+/**
+ * How old an intake connection's plans may be. Its statements run generic plans (made once, without
+ * planning at each call); before a statement, a connection whose plans are older than this drops
+ * them (DISCARD PLANS, dropStalePlans), so the next ones are made for the queue as it is then.
+ */
+export const WEBHOOK_PLAN_MAX_AGE_MS = 1000;
+
+const plansSince = new WeakMap<pg.ClientBase, number>();
+
+/**
+ * Called as the pool hands out an intake connection (and by tests, with a clock of their own): when
+ * its plans are older than WEBHOOK_PLAN_MAX_AGE_MS, queues DISCARD PLANS on it, which runs before
+ * the statement it is handed out for (node-postgres runs a connection's queries in order). One
+ * round trip a second at most; a new connection's plans count from its first hand-out.
+ */
+export function dropStalePlans(client: pg.ClientBase, now = performance.now()): void {
+  const since = plansSince.get(client);
+  if (since !== undefined && now - since < WEBHOOK_PLAN_MAX_AGE_MS) return;
+  plansSince.set(client, now);
+  if (since === undefined) return;
+  client.query("DISCARD PLANS").catch((error: unknown) => {
+    // The statement queued behind it meets the same broken connection and answers for it.
+    logger.warn({ err: error }, "could not drop the plans of an intake connection");
+  });
+}
+
+export const webhookPool: pg.Pool = (globals.recurWebhookPool ??= createWebhookPool());
+
+function createWebhookPool(): pg.Pool {
+  const webhooks = createPool({
+    max: WEBHOOK_POOL_SIZE,
+    application_name: `recur-webhooks:${process.pid}`,
+    // Generic plans at most WEBHOOK_PLAN_MAX_AGE_MS old (docs/decisions/077), sent in the startup
+    // message (options, merged with any the DATABASE_URL has: withStartupSettings; no statement
+    // queued before the intake's first). Planned at each call (decision 056), a statement of 24
+    // deliveries spent about a quarter of PostgreSQL's CPU per delivery on its plans and on the five
+    // inside graphile_worker.add_jobs. Never older: add_jobs is PL/pgSQL, whose plans live as long
+    // as the connection, and one made while graphile-worker's jobs table was nearly empty scans the
+    // whole table on every call once a backlog builds (25 ms instead of 0.25 ms at 60,000 jobs).
+    ...withStartupSettings(env.DATABASE_URL, "-c plan_cache_mode=force_generic_plan"),
+    // A delivery not recorded within its budget is answered 503 by the intake's own timer (Shopify
+    // retries). Behind it, a connection or a statement that takes longer is given up: in PostgreSQL
+    // (statement_timeout, 500 ms after the budget, so the timer answers first) and, for a server that
+    // does not answer at all, in the client (query_timeout drops the connection).
+    connectionTimeoutMillis: env.WEBHOOK_LATENCY_BUDGET_MS,
+    statement_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 500,
+    query_timeout: env.WEBHOOK_LATENCY_BUDGET_MS + 1000,
+  });
+  webhooks.on("acquire", (client) => dropStalePlans(client));
+  return webhooks;
+}
 
 /**
  * `url` and `settings` (`-c name=value ...`) as pg's connection settings, the settings sent in the

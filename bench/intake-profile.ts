@@ -176,8 +176,12 @@ try {
     );
   }
 
-  // The batched statement at the batch size measured, with fresh deliveries, rolled back.
+  // The batched statement at the batch size measured, with fresh deliveries, rolled back, planned
+  // as the intake's connections plan it (generic plans: docs/decisions/077). Its text is the
+  // intake's own: pg_stat_statements shows it with its constants as parameters.
   const many = intake.find((s) => s.query.includes("unnest($1::text[]"));
+  Object.assign(process.env, productionEnv, { DATABASE_URL: database.url });
+  const { RECORD_AND_QUEUE_MANY } = await import("../app/lib/webhooks/record.server.ts");
   if (many) {
     const size = Math.max(2, Math.round(many.rows / many.calls));
     const ids = Array.from({ length: size }, () => randomUUID());
@@ -190,16 +194,16 @@ try {
       column("2026-10"),
       column(null),
       column(new Date()),
-      // The bodies as one JSON array in bytes (docs/decisions/056), or as text[] before it.
-      many.query.includes("$8::bytea") ? Buffer.from(`[${column(body).join(",")}]`) : column(body),
+      // The bodies as one JSON array in bytes (docs/decisions/056).
+      Buffer.from(`[${column(body).join(",")}]`),
       column("orders.upsert"),
       column(null),
       column(0),
       10,
     ];
-    await db.query("BEGIN");
+    await db.query("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan");
     const { rows } = await db.query<{ "QUERY PLAN": string }>(
-      `EXPLAIN (ANALYZE, BUFFERS) ${many.query}`,
+      `EXPLAIN (ANALYZE, BUFFERS) ${RECORD_AND_QUEUE_MANY}`,
       values,
     );
     await db.query("ROLLBACK");

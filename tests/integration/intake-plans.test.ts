@@ -1,13 +1,20 @@
 /**
- * The intake's statements are planned for the queue as it is (docs/decisions/056): a connection of
- * the intake's pool that queued jobs while graphile-worker's jobs table was nearly empty still finds
- * job keys through their index once a backlog fills it. The plans are read from PostgreSQL itself
- * (auto_explain, nested statements included, sent to the session as notices).
+ * The intake's statements run plans made at most WEBHOOK_PLAN_MAX_AGE_MS ago (docs/decisions/056,
+ * 077): a connection of the intake's pool that queued jobs while graphile-worker's jobs table was
+ * nearly empty finds job keys through their index once a backlog fills it and its plans are older
+ * than that. The plans are read from PostgreSQL itself (auto_explain, nested statements included,
+ * sent to the session as notices); the plans' age is given by the test's own clock.
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { pool, webhookPool, withStartupSettings } from "../../app/db.server.ts";
+import {
+  dropStalePlans,
+  pool,
+  WEBHOOK_PLAN_MAX_AGE_MS,
+  webhookPool,
+  withStartupSettings,
+} from "../../app/db.server.ts";
 import { recordMany } from "../../app/lib/webhooks/record.server.ts";
 import { restOrder } from "../support/payloads.ts";
 
@@ -58,9 +65,12 @@ const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
 afterAll(() => other.end());
 
 describe("the intake's plans", () => {
-  it("find job keys by their index once a backlog fills the queue, on a connection that planned on an empty one", async () => {
+  it("find job keys by their index once a backlog fills the queue and the plans made on an empty one are old", async () => {
     await other.connect();
     const intake = await webhookPool.connect();
+    // The test's clock for the intake connection's plans: their age counts from here.
+    const start = performance.now();
+    dropStalePlans(intake, start);
     const plain = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await plain.connect();
     try {
@@ -80,6 +90,11 @@ describe("the intake's plans", () => {
              FROM generate_series(1, 20000) g))`,
       );
 
+      // Plans younger than the bound are kept: until then the intake, too, scans the backlog.
+      dropStalePlans(intake, start);
+      expect(await jobKeyUpdatePlan(intake)).toMatch(/Seq Scan on _private_jobs/);
+      // Once they are older, the connection drops them as it is handed out, and plans anew.
+      dropStalePlans(intake, start + WEBHOOK_PLAN_MAX_AGE_MS);
       const planned = await jobKeyUpdatePlan(intake);
       expect(planned).toMatch(/Index Scan using \S+ on _private_jobs/);
       expect(planned).not.toMatch(/Seq Scan on _private_jobs/);
@@ -92,23 +107,23 @@ describe("the intake's plans", () => {
     }
   });
 
-  it("are made at each call on the intake's connections only, with any options the URL has kept", async () => {
+  it("are generic on the intake's connections only, with any options the URL has kept", async () => {
     const setting = async (target: pg.Pool) =>
       (await target.query<{ plan_cache_mode: string }>("SHOW plan_cache_mode")).rows[0];
-    expect(await setting(webhookPool)).toEqual({ plan_cache_mode: "force_custom_plan" });
+    expect(await setting(webhookPool)).toEqual({ plan_cache_mode: "force_generic_plan" });
     expect(await setting(pool)).toEqual({ plan_cache_mode: "auto" });
 
     const url = new URL(process.env.DATABASE_URL!);
     url.searchParams.set("options", "-c lock_timeout=1234");
     const merged = new pg.Pool({
       max: 1,
-      ...withStartupSettings(url.href, "-c plan_cache_mode=force_custom_plan"),
+      ...withStartupSettings(url.href, "-c plan_cache_mode=force_generic_plan"),
     });
     try {
       const { rows } = await merged.query<{ mode: string; lock_timeout: string }>(
         "SELECT current_setting('plan_cache_mode') AS mode, current_setting('lock_timeout') AS lock_timeout",
       );
-      expect(rows).toEqual([{ mode: "force_custom_plan", lock_timeout: "1234ms" }]);
+      expect(rows).toEqual([{ mode: "force_generic_plan", lock_timeout: "1234ms" }]);
     } finally {
       await merged.end();
     }

@@ -64,7 +64,7 @@ const RECORD_AND_QUEUE = `
  * decoded into a string, escaped into an array literal and parsed back by node-postgres and
  * PostgreSQL (docs/decisions/056).
  */
-const RECORD_AND_QUEUE_MANY = `
+export const RECORD_AND_QUEUE_MANY = `
   WITH incoming AS (
     SELECT i.*, body.payload
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],

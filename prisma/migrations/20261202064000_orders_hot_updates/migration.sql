@@ -24,15 +24,16 @@ CREATE INDEX "orders_rfm_eligible_idx" ON "orders" ("shop_id", "customer_shopify
     AND "customer_shopify_id" IS NOT NULL AND "cancelled_at" IS NULL AND "test" IS NOT TRUE
     AND "financial_status" IS DISTINCT FROM 'VOIDED';
 
--- recur_rfm_v1_customers (prisma/migrations/20261202031000_rfm_customers_by_range) with the
--- eligible orders' WHERE clause of the index above; nothing else changes.
+-- recur_rfm_v1_customers as prisma/migrations/20261202063000_rfm_unchanged_prospects_left_out
+-- made it, with the eligible orders' WHERE clause of the index above; nothing else changes. (This
+-- migration comes after that one so that it amends the function that migration made.)
 CREATE OR REPLACE FUNCTION recur_rfm_v1_customers(scored_shop integer, scored_as_of timestamptz,
                                        part integer, parts integer)
 RETURNS TABLE (customer numeric, last_at timestamptz, frequency integer, monetary numeric,
                recency_days integer, is_gone boolean, is_new boolean,
-               stored_last_at timestamptz, stored_frequency integer, stored_monetary numeric,
+               stored_differs boolean,
                stored_r smallint, stored_f smallint, stored_m smallint, stored_fm smallint,
-               previous_segment text, stored_rule_set text)
+               previous_segment text)
 LANGUAGE sql STABLE STRICT PARALLEL SAFE COST 100000000 ROWS 170000
 AS $$
   SELECT coalesce(c.customer, p.customer_shopify_id),
@@ -41,7 +42,9 @@ AS $$
            greatest(0, floor(extract(epoch FROM (scored_as_of - c.last_at)) / 86400))::int
          END,
          c.customer IS NULL, p.customer_shopify_id IS NULL,
-         p.last_order_at, p.frequency, p.monetary, p.r, p.f, p.m, p.fm, p.segment, p.rule_set
+         (p.last_order_at, p.frequency, p.monetary, p.rule_set)
+           IS DISTINCT FROM (c.last_at, c.frequency, c.monetary, 'v1'),
+         p.r, p.f, p.m, p.fm, p.segment
   FROM (
     SELECT cu.shopify_id AS customer, e.last_at, e.frequency, e.monetary
     FROM customers cu
@@ -73,4 +76,11 @@ AS $$
       AND customer_shopify_id >= recur_rfm_customer_bound(scored_shop, part, parts)
       AND customer_shopify_id < recur_rfm_customer_bound(scored_shop, part + 1, parts)
   ) p ON p.customer_shopify_id = c.customer
+  -- A live customer without an eligible order whose stored row already says PROSPECTS, with
+  -- nothing in it, has nothing to score and nothing to write: left out. score-shop.sql counts
+  -- the prospects from the live customers instead.
+  WHERE NOT (c.customer IS NOT NULL AND c.frequency IS NULL AND p.customer_shopify_id IS NOT NULL
+             AND p.segment = 'PROSPECTS' AND p.rule_set = 'v1' AND p.frequency IS NULL
+             AND p.last_order_at IS NULL AND p.monetary IS NULL AND p.r IS NULL AND p.f IS NULL
+             AND p.m IS NULL AND p.fm IS NULL)
 $$;

@@ -40,7 +40,7 @@ try {
   const seeded = await timed(() => seedRfmBenchShop(pool, shopId, CUSTOMERS, ORDERS));
   console.log(`seeded ${CUSTOMERS} customers and ${ORDERS} orders in ${seeded.ms} ms`);
 
-  const eligible = `shop_id = $1 AND deleted_at IS NULL AND shopify_updated_at IS NOT NULL
+  const eligible = `shop_id = $1 AND deleted_at IS NULL
         AND customer_shopify_id IS NOT NULL AND cancelled_at IS NULL AND test IS NOT TRUE
         AND financial_status IS DISTINCT FROM 'VOIDED'`;
   const perCustomer = `SELECT customer_shopify_id, max(coalesce(processed_at, shopify_created_at)) AS last_at,

@@ -22,7 +22,9 @@ const ONLY_IN_MIGRATIONS = [
   `index CREATE INDEX orders_redacted_idx ON public.orders USING btree (shop_id) WHERE (redacted_at IS NOT NULL)`,
   `index CREATE INDEX webhook_deliveries_retention_idx ON public.webhook_deliveries USING btree (COALESCE(processed_at, received_at)) WHERE ((personal_data_removed_at IS NULL) AND (status <> ALL (ARRAY['received'::delivery_status, 'processing'::delivery_status, 'dead_letter'::delivery_status])))`,
   `index CREATE INDEX customers_admin_search_text_idx ON public.customers USING gin ((((((COALESCE(first_name, ''::text) || ' '::text) || COALESCE(last_name, ''::text)) || ' '::text) || COALESCE(email, ''::text))) gin_trgm_ops)`,
-  `index CREATE INDEX orders_rfm_eligible_idx ON public.orders USING btree (shop_id, customer_shopify_id) INCLUDE (processed_at, shopify_created_at, current_total_price) WHERE ((deleted_at IS NULL) AND (shopify_updated_at IS NOT NULL) AND (customer_shopify_id IS NOT NULL) AND (cancelled_at IS NULL) AND (test IS NOT TRUE) AND (financial_status IS DISTINCT FROM 'VOIDED'::text))`,
+  `index CREATE INDEX orders_rfm_eligible_idx ON public.orders USING btree (shop_id, customer_shopify_id) INCLUDE (processed_at, shopify_created_at, current_total_price) WHERE ((deleted_at IS NULL) AND (customer_shopify_id IS NOT NULL) AND (cancelled_at IS NULL) AND (test IS NOT TRUE) AND (financial_status IS DISTINCT FROM 'VOIDED'::text))`,
+  // A live order with a customer is one Shopify described (docs/decisions/076).
+  `constraint orders orders_live_with_customer_described CHECK (((shopify_updated_at IS NOT NULL) OR (deleted_at IS NOT NULL) OR (customer_shopify_id IS NULL)))`,
   `index CREATE INDEX customers_rfm_live_idx ON public.customers USING btree (shop_id, shopify_id) WHERE ((deleted_at IS NULL) AND (shopify_updated_at IS NOT NULL) AND (redacted_at IS NULL))`,
   // The view customer_rfm over customer_rfm_scores (decision 060): its columns.
   `column customer_rfm.as_of timestamp with time zone(6) nullable=YES default=-`,

@@ -6,7 +6,9 @@ import { drainJobs, jobs } from "../support/jobs.ts";
 import { purchasingSummary, restCustomer, restOrder, tagsChanged } from "../support/payloads.ts";
 import { sendWebhook, type WebhookInput } from "../support/webhooks.ts";
 import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
-import { pool } from "../../app/db.server.ts";
+import { pool, withTransaction } from "../../app/db.server.ts";
+import { upsertOrders } from "../../app/lib/db/guarded-upsert.server.ts";
+import { orderPayload } from "../../app/lib/webhooks/payloads.ts";
 import { useWebhookApp } from "../support/webhook-app.ts";
 
 const app = useWebhookApp();
@@ -153,6 +155,28 @@ describe("an order's line items", () => {
     // The unchanged line is the row the create wrote (same row version); the changed one is new.
     expect(after[0]!.version).toBe(before[0]!.version);
     expect(after[1]!.version).not.toBe(before[1]!.version);
+  });
+});
+
+describe("an order's update (docs/decisions/076)", () => {
+  it("is heap-only: the guarded upsert's new version writes no index entry", async () => {
+    const id = 9200;
+    await send({ topic: "orders/create", payload: restOrder(id, at(0)) });
+    await drainJobs();
+    // A fulfilment: Shopify's updated_at and the fulfilment status change, no indexed column does.
+    // The counts are this transaction's own (pg_stat_get_xact_*), exact and not yet reported.
+    const counts = await withTransaction(pool, async (client) => {
+      const { written } = await upsertOrders(client, shopId, [
+        orderPayload.parse(restOrder(id, at(1), { fulfillment_status: "fulfilled" })),
+      ]);
+      expect(written).toEqual([String(id)]);
+      const { rows } = await client.query<{ updated: string; hot: string }>(
+        `SELECT pg_stat_get_xact_tuples_updated('orders'::regclass) AS updated,
+                pg_stat_get_xact_tuples_hot_updated('orders'::regclass) AS hot`,
+      );
+      return rows[0]!;
+    });
+    expect(counts).toEqual({ updated: "1", hot: "1" });
   });
 });
 

@@ -23,7 +23,7 @@ eligible AS (
          o.current_total_price AS amount
   FROM orders o
   WHERE o.shop_id = $1 AND o.customer_shopify_id = $2
-    AND o.deleted_at IS NULL AND o.shopify_updated_at IS NOT NULL
+    AND o.deleted_at IS NULL
     AND o.cancelled_at IS NULL
     AND o.test IS NOT TRUE
     AND o.financial_status IS DISTINCT FROM 'VOIDED'

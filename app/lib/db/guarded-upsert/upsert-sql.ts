@@ -60,14 +60,12 @@ export function guardedUpsertSql<R>(spec: ResourceSpec<R>, source: Source): stri
   ];
 
   // The value a field takes when its group is written: personal fields stay erased once redacted,
-  // and a field the record did not send keeps its stored value.
-  const notSent = (c: Column<R>) =>
-    `EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND '${c.name}' = ANY(string_to_array(src.${NOT_SENT}, ' ')))`;
+  // and a field the record did not send keeps its stored value. With array parameters the SET list
+  // and the WHERE clause each read the record's row of `src` once (below), so these name `src`.
+  const notSent = (c: Column<R>) => `'${c.name}' = ANY(string_to_array(src.${NOT_SENT}, ' '))`;
   // A vague value (Column.vague) keeps a stored value it may stand for.
   const keepsStored = (c: Column<R>) =>
-    `existing.${c.name} = ANY(string_to_array((SELECT src.${c.name} FROM src
-       WHERE src.shopify_id = EXCLUDED.shopify_id), ' '))`;
+    `existing.${c.name} = ANY(string_to_array(src.${c.name}, ' '))`;
   const incoming = (c: Column<R>) => {
     let value = c.personal
       ? `CASE WHEN existing.redacted_at IS NULL THEN EXCLUDED.${c.name} END`
@@ -112,7 +110,8 @@ export function guardedUpsertSql<R>(spec: ResourceSpec<R>, source: Source): stri
       ...group.fields.map((c) => assign(c.name, incoming(c), when)),
       assign(group.version.name, `EXCLUDED.${group.version.name}`, when),
     ]),
-    assign("deleted_at", "NULL", conditions[0]!.when),
+    // Typed: in the sub-SELECT of array parameters (below) an untyped NULL would be text.
+    assign("deleted_at", arrays ? "NULL::timestamptz" : "NULL", conditions[0]!.when),
     ...spec.merged.flatMap((m) => [
       `${m.column.name} = ${mergedValue(m)}`,
       ...m.derived.map((d) => `${d.name} = ${d.from(mergedValue(m))}`),
@@ -128,12 +127,26 @@ export function guardedUpsertSql<R>(spec: ResourceSpec<R>, source: Source): stri
     ...spec.merged.map((m) => `${mergedValue(m)} IS DISTINCT FROM existing.${m.column.name}`),
   ];
 
+  // With array parameters, the record's row of `src` is read once for the whole SET list (one
+  // sub-SELECT assigning every column) and once for the WHERE clause, rather than once per field
+  // that reads it: a subplan each, over a hundred for a customer, planned and run per row
+  // (docs/decisions/076). Every id has one row in `src` (a row may not be touched twice).
+  const record = "FROM src WHERE src.shopify_id = EXCLUDED.shopify_id";
+  const assignments = arrays
+    ? `(${sets.map((set) => set.slice(0, set.indexOf(" = "))).join(", ")}) = (SELECT
+        ${sets.map((set) => set.slice(set.indexOf(" = ") + 3)).join(",\n        ")}
+      ${record})`
+    : sets.join(",\n      ");
+  const where = arrays
+    ? `EXISTS (SELECT ${record} AND (${anyChange.join("\n       OR ")}))`
+    : anyChange.join("\n       OR ");
+
   return `${withSource}
     INSERT INTO ${spec.table} AS existing (shop_id, ${insertColumns.join(", ")}, synced_at)
     SELECT $1, ${insertValues.join(", ")}, now()
     FROM ${from}
     ON CONFLICT (shop_id, shopify_id) DO UPDATE SET
-      ${sets.join(",\n      ")}
-    WHERE ${anyChange.join("\n       OR ")}
+      ${assignments}
+    WHERE ${where}
     RETURNING shopify_id::text, synced_at = now() AS changed`;
 }

@@ -6,59 +6,29 @@ WITH src AS (SELECT * FROM unnest($2::numeric[], $3::text[], $4::text[], $5::num
     SELECT $1, src.shopify_id, src.name, src.email, src.customer_shopify_id, src.shopify_created_at, src.processed_at, src.cancelled_at, src.cancel_reason, src.financial_status, split_part(src.fulfillment_status, ' ', 1), src.currency_code, src.total_price, src.subtotal_price, src.current_total_price, src.test, string_to_array(src.tags, E'\x1f'), src.shopify_updated_at, now()
     FROM src
     ON CONFLICT (shop_id, shopify_id) DO UPDATE SET
-      name = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'name' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.name ELSE EXCLUDED.name END,
-      email = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'email' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.email ELSE CASE WHEN existing.redacted_at IS NULL THEN EXCLUDED.email END END,
-      customer_shopify_id = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'customer_shopify_id' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.customer_shopify_id ELSE EXCLUDED.customer_shopify_id END,
-      shopify_created_at = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'shopify_created_at' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.shopify_created_at ELSE EXCLUDED.shopify_created_at END,
-      processed_at = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'processed_at' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.processed_at ELSE EXCLUDED.processed_at END,
-      cancelled_at = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'cancelled_at' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.cancelled_at ELSE EXCLUDED.cancelled_at END,
-      cancel_reason = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'cancel_reason' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.cancel_reason ELSE EXCLUDED.cancel_reason END,
-      financial_status = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'financial_status' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.financial_status ELSE EXCLUDED.financial_status END,
-      fulfillment_status = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'fulfillment_status' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.fulfillment_status ELSE CASE WHEN existing.fulfillment_status = ANY(string_to_array((SELECT src.fulfillment_status FROM src
-       WHERE src.shopify_id = EXCLUDED.shopify_id), ' ')) THEN existing.fulfillment_status ELSE EXCLUDED.fulfillment_status END END,
-      currency_code = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'currency_code' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.currency_code ELSE EXCLUDED.currency_code END,
-      total_price = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'total_price' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.total_price ELSE EXCLUDED.total_price END,
-      subtotal_price = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'subtotal_price' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.subtotal_price ELSE EXCLUDED.subtotal_price END,
-      current_total_price = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'current_total_price' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.current_total_price ELSE EXCLUDED.current_total_price END,
-      test = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'test' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.test ELSE EXCLUDED.test END,
-      tags = CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'tags' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.tags ELSE EXCLUDED.tags END,
-      shopify_updated_at = EXCLUDED.shopify_updated_at,
-      deleted_at = NULL,
-      synced_at = now()
-    WHERE (EXCLUDED.shopify_updated_at IS NOT NULL
+      (name, email, customer_shopify_id, shopify_created_at, processed_at, cancelled_at, cancel_reason, financial_status, fulfillment_status, currency_code, total_price, subtotal_price, current_total_price, test, tags, shopify_updated_at, deleted_at, synced_at) = (SELECT
+        CASE WHEN 'name' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.name ELSE EXCLUDED.name END,
+        CASE WHEN 'email' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.email ELSE CASE WHEN existing.redacted_at IS NULL THEN EXCLUDED.email END END,
+        CASE WHEN 'customer_shopify_id' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.customer_shopify_id ELSE EXCLUDED.customer_shopify_id END,
+        CASE WHEN 'shopify_created_at' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.shopify_created_at ELSE EXCLUDED.shopify_created_at END,
+        CASE WHEN 'processed_at' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.processed_at ELSE EXCLUDED.processed_at END,
+        CASE WHEN 'cancelled_at' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.cancelled_at ELSE EXCLUDED.cancelled_at END,
+        CASE WHEN 'cancel_reason' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.cancel_reason ELSE EXCLUDED.cancel_reason END,
+        CASE WHEN 'financial_status' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.financial_status ELSE EXCLUDED.financial_status END,
+        CASE WHEN 'fulfillment_status' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.fulfillment_status ELSE CASE WHEN existing.fulfillment_status = ANY(string_to_array(src.fulfillment_status, ' ')) THEN existing.fulfillment_status ELSE EXCLUDED.fulfillment_status END END,
+        CASE WHEN 'currency_code' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.currency_code ELSE EXCLUDED.currency_code END,
+        CASE WHEN 'total_price' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.total_price ELSE EXCLUDED.total_price END,
+        CASE WHEN 'subtotal_price' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.subtotal_price ELSE EXCLUDED.subtotal_price END,
+        CASE WHEN 'current_total_price' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.current_total_price ELSE EXCLUDED.current_total_price END,
+        CASE WHEN 'test' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.test ELSE EXCLUDED.test END,
+        CASE WHEN 'tags' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.tags ELSE EXCLUDED.tags END,
+        EXCLUDED.shopify_updated_at,
+        NULL::timestamptz,
+        now()
+      FROM src WHERE src.shopify_id = EXCLUDED.shopify_id)
+    WHERE EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id AND ((EXCLUDED.shopify_updated_at IS NOT NULL
         AND (existing.deleted_at IS NULL OR existing.deleted_at < EXCLUDED.shopify_updated_at)
         AND (existing.shopify_updated_at IS NULL OR existing.shopify_updated_at < EXCLUDED.shopify_updated_at
           OR (existing.shopify_updated_at = EXCLUDED.shopify_updated_at AND (existing.deleted_at IS NOT NULL OR (existing.name, existing.email, existing.customer_shopify_id, existing.shopify_created_at, existing.processed_at, existing.cancelled_at, existing.cancel_reason, existing.financial_status, existing.fulfillment_status, existing.currency_code, existing.total_price, existing.subtotal_price, existing.current_total_price, existing.test, existing.tags)
-       IS DISTINCT FROM (CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'name' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.name ELSE EXCLUDED.name END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'email' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.email ELSE CASE WHEN existing.redacted_at IS NULL THEN EXCLUDED.email END END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'customer_shopify_id' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.customer_shopify_id ELSE EXCLUDED.customer_shopify_id END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'shopify_created_at' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.shopify_created_at ELSE EXCLUDED.shopify_created_at END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'processed_at' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.processed_at ELSE EXCLUDED.processed_at END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'cancelled_at' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.cancelled_at ELSE EXCLUDED.cancelled_at END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'cancel_reason' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.cancel_reason ELSE EXCLUDED.cancel_reason END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'financial_status' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.financial_status ELSE EXCLUDED.financial_status END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'fulfillment_status' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.fulfillment_status ELSE CASE WHEN existing.fulfillment_status = ANY(string_to_array((SELECT src.fulfillment_status FROM src
-       WHERE src.shopify_id = EXCLUDED.shopify_id), ' ')) THEN existing.fulfillment_status ELSE EXCLUDED.fulfillment_status END END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'currency_code' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.currency_code ELSE EXCLUDED.currency_code END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'total_price' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.total_price ELSE EXCLUDED.total_price END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'subtotal_price' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.subtotal_price ELSE EXCLUDED.subtotal_price END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'current_total_price' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.current_total_price ELSE EXCLUDED.current_total_price END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'test' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.test ELSE EXCLUDED.test END, CASE WHEN EXISTS (SELECT FROM src WHERE src.shopify_id = EXCLUDED.shopify_id
-       AND 'tags' = ANY(string_to_array(src.not_sent, ' '))) THEN existing.tags ELSE EXCLUDED.tags END)))))
+       IS DISTINCT FROM (CASE WHEN 'name' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.name ELSE EXCLUDED.name END, CASE WHEN 'email' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.email ELSE CASE WHEN existing.redacted_at IS NULL THEN EXCLUDED.email END END, CASE WHEN 'customer_shopify_id' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.customer_shopify_id ELSE EXCLUDED.customer_shopify_id END, CASE WHEN 'shopify_created_at' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.shopify_created_at ELSE EXCLUDED.shopify_created_at END, CASE WHEN 'processed_at' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.processed_at ELSE EXCLUDED.processed_at END, CASE WHEN 'cancelled_at' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.cancelled_at ELSE EXCLUDED.cancelled_at END, CASE WHEN 'cancel_reason' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.cancel_reason ELSE EXCLUDED.cancel_reason END, CASE WHEN 'financial_status' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.financial_status ELSE EXCLUDED.financial_status END, CASE WHEN 'fulfillment_status' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.fulfillment_status ELSE CASE WHEN existing.fulfillment_status = ANY(string_to_array(src.fulfillment_status, ' ')) THEN existing.fulfillment_status ELSE EXCLUDED.fulfillment_status END END, CASE WHEN 'currency_code' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.currency_code ELSE EXCLUDED.currency_code END, CASE WHEN 'total_price' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.total_price ELSE EXCLUDED.total_price END, CASE WHEN 'subtotal_price' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.subtotal_price ELSE EXCLUDED.subtotal_price END, CASE WHEN 'current_total_price' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.current_total_price ELSE EXCLUDED.current_total_price END, CASE WHEN 'test' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.test ELSE EXCLUDED.test END, CASE WHEN 'tags' = ANY(string_to_array(src.not_sent, ' ')) THEN existing.tags ELSE EXCLUDED.tags END)))))))
     RETURNING shopify_id::text, synced_at = now() AS changed

@@ -119,15 +119,16 @@ export function withStartupSettings(
 
 /**
  * Lifts the web process's statement timeout from every connection `target` opens from now on (the
- * worker's bulk ingests and full RFM scoring may run longer; they have limits of their own). The
- * query queued on a new connection runs before any other the pool hands it out for.
+ * worker's bulk ingests and full RFM scoring may run longer; they have limits of their own).
+ * pg-pool awaits `onConnect` before it hands a new connection out, so the SET has ended before the
+ * connection's first statement. (A query from a "connect" listener would still be running then:
+ * two statements at once on one client, which pg deprecates.) A connection whose SET fails is
+ * closed, and the statement that asked for it fails.
  */
 export function liftStatementTimeout(target: pg.Pool): void {
-  target.on("connect", (client) => {
-    client.query("SET statement_timeout = 0").catch((error: unknown) => {
-      logger.warn({ err: error }, "could not lift the statement timeout of a connection");
-    });
-  });
+  target.options.onConnect = async (client) => {
+    await client.query("SET statement_timeout = 0");
+  };
 }
 
 /** What a function that runs statements, in a transaction or not, takes: a pool or a client. */

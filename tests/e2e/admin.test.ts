@@ -208,7 +208,7 @@ async function lastSyncTexts(): Promise<string[]> {
 /** The progress bars' values, until the runs finish. */
 async function watchProgress(until: () => Promise<boolean>) {
   const seen: Record<string, number[]> = {};
-  await expect
+  const poll = expect
     .poll(
       async () => {
         const bars = await app().evaluate(() =>
@@ -224,9 +224,21 @@ async function watchProgress(until: () => Promise<boolean>) {
         for (const [entity, value] of bars) (seen[entity] ??= []).push(value);
         return until();
       },
-      { timeout: 90_000, interval: 150 },
+      { timeout: 90_000, interval: 150, message: "the progress bars did not run to completion" },
     )
     .toBe(true);
+  // Should they not: the values seen, and what the overview said at the end, go with the failure
+  // (the afterEach report adds the runs, the jobs and the processes' output).
+  await poll.catch(async (error: Error) => {
+    const shown = await app()
+      .locator(".Polaris-Page")
+      .first()
+      .innerText()
+      .catch((reason: Error) => `(no page: ${reason.message})`);
+    throw new Error(`${error.message}\nbars seen: ${JSON.stringify(seen)}\noverview:\n${shown}`, {
+      cause: error,
+    });
+  });
   return seen;
 }
 

@@ -21,12 +21,15 @@ export function useSyncActivity(page: SerializeFrom<SyncActivity>): SerializeFro
     if (wasActive.current && !active) revalidator.revalidate();
     wasActive.current = active;
   }, [active, revalidator]);
+  // The next poll is due a while after the last one settled, whatever it brought: an answer no
+  // newer than the page, or a load that Remix aborted for a revalidation, still schedules one.
+  const settled = poll.state === "idle";
   useEffect(() => {
-    if (!active) return;
+    if (!active || !settled) return;
     const timer = setTimeout(() => poll.load("/app/sync-progress"), POLL_MS);
     return () => clearTimeout(timer);
-    // poll.load is stable enough; a new timer follows each answer.
+    // poll.load is stable enough; poll.data is listed so that each answer restarts the wait.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [active, live]);
+  }, [active, settled, poll.data]);
   return live;
 }

@@ -7,17 +7,16 @@
 -- $1 shop id, $2 as_of (timestamptz), $3 rule set ('v1').
 -- The caller holds the shop's RFM lock.
 WITH inserted AS (
-  INSERT INTO customer_rfm_scores AS existing (shop_id, customer_shopify_id, as_of,
+  -- A plain insert: 'new' rows had no stored row in this transaction's first statement, and none
+  -- can have been inserted since, as only a full run or a rescoring inserts and both hold the
+  -- shop's RFM lock (deletions are the only other writes). A conflict would be a defect: it fails
+  -- the run, which is retried, instead of being absorbed (docs/decisions/079).
+  INSERT INTO customer_rfm_scores (shop_id, customer_shopify_id, as_of,
     last_order_at, frequency, monetary, r, f, m, fm, segment, rule_set, updated_at)
   SELECT $1, customer, $2::timestamptz, last_at, frequency, monetary, r, f, m, fm, segment,
          $3, now()
   FROM rfm_scoring
   WHERE kind = 'new'
-  ON CONFLICT (shop_id, customer_shopify_id) DO UPDATE SET
-    as_of = EXCLUDED.as_of, last_order_at = EXCLUDED.last_order_at,
-    frequency = EXCLUDED.frequency, monetary = EXCLUDED.monetary,
-    r = EXCLUDED.r, f = EXCLUDED.f, m = EXCLUDED.m, fm = EXCLUDED.fm,
-    segment = EXCLUDED.segment, rule_set = EXCLUDED.rule_set, updated_at = now()
   RETURNING 1
 ),
 updated AS (

@@ -170,6 +170,45 @@ describe("customer_rfm on the shop's clock", () => {
       entries(referenceScores(customers, [...orders, newOrder], later)),
     );
   });
+
+  it("a rescoring of an uninstalled or erased shop's customer reads and writes nothing", async () => {
+    const customers = live("1", "2");
+    const orders = customers.map((c, i) => paid(c.id, ago(i + 1)));
+    const { shopId } = await seedRfmShop(customers, orders);
+    await scoreShopAt(shopId, AS_OF);
+    const before = await query("SELECT * FROM customer_rfm_scores WHERE shop_id = $1 ORDER BY 2", [
+      shopId,
+    ]);
+    await upsertOrders(pool, shopId, [orderRecord("9000003", paid("1", ago(0), "50.00"))]);
+
+    for (const [state, redacted] of [
+      ["uninstalled", null],
+      ["installed", new Date()],
+    ] as const) {
+      await query("UPDATE shops SET state = $2, redacted_at = $3 WHERE id = $1", [
+        shopId,
+        state,
+        redacted,
+      ]);
+      expect(await rescoreCustomer(pool, shopId, "1", NEXT_DAY)).toEqual({
+        installed: false,
+        scoredBefore: false,
+        written: false,
+        removed: false,
+        moved: null,
+      });
+      expect(
+        await query("SELECT * FROM customer_rfm_scores WHERE shop_id = $1 ORDER BY 2", [shopId]),
+      ).toEqual(before);
+    }
+
+    // Installed again: the same call rescores the customer.
+    await query("UPDATE shops SET state = 'installed', redacted_at = NULL WHERE id = $1", [shopId]);
+    expect(await rescoreCustomer(pool, shopId, "1", NEXT_DAY)).toMatchObject({
+      installed: true,
+      written: true,
+    });
+  });
 });
 
 /** Small shops with ties, two runs some hours apart, and orders written between them. */

@@ -40,11 +40,12 @@ export const rfmRescoreCustomer = defineTask(
   "rfm.rescore-customer",
   async ({ shopId, customerId }, { logFields }) => {
     Object.assign(logFields, { shopId, customerId });
-    if (!(await installed(shopId))) {
+    // The shop's state is read in the rescoring's first round trip.
+    const result = await rescoreCustomer(pool, shopId, customerId);
+    if (!result.installed) {
       logFields.skipped = "shop not installed";
       return;
     }
-    const result = await rescoreCustomer(pool, shopId, customerId);
     Object.assign(logFields, {
       scoredBefore: result.scoredBefore,
       written: result.written,

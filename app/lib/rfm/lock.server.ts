@@ -1,4 +1,7 @@
+import pg from "pg";
 import type { Queryable } from "../../db.server.ts";
+
+const { escapeLiteral } = pg;
 
 /** "RFM": the first key of the shop's RFM advisory lock; the shop id is the second. */
 const RFM_LOCK = 0x52464d;
@@ -17,16 +20,22 @@ export async function lockShopRfm(db: Queryable, shopId: number): Promise<void> 
  * side by side, never beside a full run) and the customer's own lock exclusive (two rescorings of
  * one customer, a running job and the one queued after it, run one after the other, so each reads
  * the row the other wrote). Both in one statement, the shop's first. Docs: docs/decisions/059.
+ * SQL text without parameters, so that it can travel with its transaction's BEGIN
+ * (`firstStatement`); the customer id is a string of digits (the task's payload schema).
  */
+export function customerRfmLockStatement(shopId: number, customerShopifyId: string): string {
+  if (!Number.isSafeInteger(shopId)) throw new RangeError(`not a shop id: ${shopId}`);
+  return `SELECT pg_advisory_xact_lock_shared(${RFM_LOCK}, ${shopId}),
+                 pg_advisory_xact_lock(hashtextextended(${escapeLiteral(
+                   `rfm-customer:${shopId}:${customerShopifyId}`,
+                 )}, 0))`;
+}
+
+/** customerRfmLockStatement's locks, taken on their own in the caller's transaction. */
 export async function lockCustomerRfm(
   db: Queryable,
   shopId: number,
   customerShopifyId: string,
 ): Promise<void> {
-  await db.query({
-    name: "rfm-lock-customer",
-    text: `SELECT pg_advisory_xact_lock_shared($1, $2),
-                  pg_advisory_xact_lock(hashtextextended('rfm-customer:' || $2 || ':' || $3, 0))`,
-    values: [RFM_LOCK, shopId, customerShopifyId],
-  });
+  await db.query(customerRfmLockStatement(shopId, customerShopifyId));
 }

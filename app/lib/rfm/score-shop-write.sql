@@ -17,6 +17,10 @@ WITH inserted AS (
          $3, now()
   FROM rfm_scoring
   WHERE kind = 'new'
+  -- In customer order, so that the primary key (and the changes' per-customer index below) grow
+  -- at one end instead of at six: the first statement's ranges come back interleaved. A first
+  -- run's writing 1.4 s shorter of 11-12 s at 1,000,000 customers (docs/decisions/079).
+  ORDER BY customer
   RETURNING 1
 ),
 updated AS (
@@ -45,6 +49,7 @@ changes AS (
   SELECT $1, customer, previous_segment, segment, $2::timestamptz, $3
   FROM rfm_scoring
   WHERE kind = 'new' OR (kind = 'changed' AND previous_segment IS DISTINCT FROM segment)
+  ORDER BY customer
   RETURNING 1
 ),
 run AS (

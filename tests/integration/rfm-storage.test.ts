@@ -176,9 +176,15 @@ describe("customer_rfm on the shop's clock", () => {
     const orders = customers.map((c, i) => paid(c.id, ago(i + 1)));
     const { shopId } = await seedRfmShop(customers, orders);
     await scoreShopAt(shopId, AS_OF);
-    const before = await query("SELECT * FROM customer_rfm_scores WHERE shop_id = $1 ORDER BY 2", [
-      shopId,
-    ]);
+    const stored = async () => ({
+      scores: await query("SELECT * FROM customer_rfm_scores WHERE shop_id = $1 ORDER BY 2", [
+        shopId,
+      ]),
+      changes: await query("SELECT * FROM rfm_segment_changes WHERE shop_id = $1 ORDER BY id", [
+        shopId,
+      ]),
+    });
+    const before = await stored();
     await upsertOrders(pool, shopId, [orderRecord("9000003", paid("1", ago(0), "50.00"))]);
 
     for (const [state, redacted] of [
@@ -197,9 +203,7 @@ describe("customer_rfm on the shop's clock", () => {
         removed: false,
         moved: null,
       });
-      expect(
-        await query("SELECT * FROM customer_rfm_scores WHERE shop_id = $1 ORDER BY 2", [shopId]),
-      ).toEqual(before);
+      expect(await stored()).toEqual(before);
     }
 
     // Installed again: the same call rescores the customer.

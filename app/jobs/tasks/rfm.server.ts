@@ -1,5 +1,6 @@
 /** RFM tasks (docs/rfm.md): a full scoring of one shop, and one customer rescored. */
 import { pool } from "../../db.server.ts";
+import { SHOP_IN_SERVICE_SQL } from "../../lib/db/shops.server.ts";
 import { deferShopScoring } from "../../lib/rfm/jobs.server.ts";
 import { queueNightlyScoring } from "../../lib/rfm/nightly.server.ts";
 import { rescoreCustomer } from "../../lib/rfm/rescore-customer.server.ts";
@@ -9,7 +10,7 @@ import { defineTask } from "../define-task.server.ts";
 
 async function installed(shopId: number): Promise<boolean> {
   const { rows } = await pool.query<{ installed: boolean }>(
-    "SELECT state = 'installed' AND redacted_at IS NULL AS installed FROM shops WHERE id = $1",
+    `SELECT ${SHOP_IN_SERVICE_SQL} AS installed FROM shops WHERE id = $1`,
     [shopId],
   );
   return rows[0]?.installed ?? false;

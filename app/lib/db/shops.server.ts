@@ -10,6 +10,12 @@ export interface ShopRow {
   uninstalledAt: Date | null;
 }
 
+/**
+ * A shop Recur works for: installed, and not erased by shop/redact. SQL over the shops table's own
+ * columns, unqualified, for a WHERE clause or a select list.
+ */
+export const SHOP_IN_SERVICE_SQL = "state = 'installed' AND redacted_at IS NULL";
+
 const SHOP_FIELDS = `id, domain, state, installed_at AS "installedAt", uninstalled_at AS "uninstalledAt"`;
 
 export async function findShopByDomain(

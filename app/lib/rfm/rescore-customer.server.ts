@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import type pg from "pg";
 import { withTransaction } from "../../db.server.ts";
+import { SHOP_IN_SERVICE_SQL } from "../db/shops.server.ts";
 import { customerRfmLockStatement } from "./lock.server.ts";
 
 const RESCORE_CUSTOMER = readFileSync(new URL("./rescore-customer.sql", import.meta.url), "utf8");
@@ -53,7 +54,7 @@ export async function rescoreCustomer(
     },
     {
       synchronousCommit: "off",
-      firstStatement: `SELECT coalesce((SELECT state = 'installed' AND redacted_at IS NULL
+      firstStatement: `SELECT coalesce((SELECT ${SHOP_IN_SERVICE_SQL}
                                         FROM shops WHERE id = ${shopId}), false) AS installed
                        FROM (${customerRfmLockStatement(shopId, customerShopifyId)}) AS locked`,
     },

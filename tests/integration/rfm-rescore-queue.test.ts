@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool, withTransaction } from "../../app/db.server.ts";
 import { enqueueShopScoring, RESCORE_DELAY_MS } from "../../app/lib/rfm/jobs.server.ts";
-import { lockCustomerRfm } from "../../app/lib/rfm/lock.server.ts";
+import { customerRfmLockStatement } from "../../app/lib/rfm/lock.server.ts";
 import { rescoreCustomer } from "../../app/lib/rfm/rescore-customer.server.ts";
 import * as webhooks from "../../app/routes/webhooks.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
@@ -230,7 +230,7 @@ describe("rescorings lock per customer", () => {
 
     await withTransaction(pool, async (client) => {
       // Customer 1's rescoring is in progress here.
-      await lockCustomerRfm(client, shopId, "1");
+      await client.query(customerRfmLockStatement(shopId, "1"));
       // Customer 2's completes meanwhile (it would hang here if rescorings excluded each other).
       const result = await rescoreCustomer(pool, shopId, "2");
       expect(result.scoredBefore).toBe(true);

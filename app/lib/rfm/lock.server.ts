@@ -30,12 +30,3 @@ export function customerRfmLockStatement(shopId: number, customerShopifyId: stri
                    `rfm-customer:${shopId}:${customerShopifyId}`,
                  )}, 0))`;
 }
-
-/** customerRfmLockStatement's locks, taken on their own in the caller's transaction. */
-export async function lockCustomerRfm(
-  db: Queryable,
-  shopId: number,
-  customerShopifyId: string,
-): Promise<void> {
-  await db.query(customerRfmLockStatement(shopId, customerShopifyId));
-}

@@ -62,15 +62,6 @@ thresholds AS (
   FROM generate_series(2, 5) AS s, total
   WHERE total.n > 0
 ),
--- The score of every recency and every frequency value: 1 + the thresholds its w reaches.
-recency_scores AS (
-  SELECT v.value, (1 + (SELECT count(*) FROM thresholds t WHERE v.worse >= t.k))::smallint AS score
-  FROM recency_values v
-),
-frequency_scores AS (
-  SELECT v.value, (1 + (SELECT count(*) FROM thresholds t WHERE v.worse >= t.k))::smallint AS score
-  FROM frequency_values v
-),
 -- Money takes about as many values as there are customers: its k-th smallest values from one
 -- sort of the amounts alone (not of the customers' rows).
 money AS (
@@ -89,27 +80,39 @@ breakpoints AS (
     coalesce((SELECT array_agg(money.ascending[t.k] ORDER BY t.s) FROM thresholds t, money),
              '{}') AS monetary
 ),
-money_breakpoints AS (
-  SELECT monetary[1] AS m2, monetary[2] AS m3, monetary[3] AS m4, monetary[4] AS m5
-  FROM breakpoints
+placement AS (
+  -- What a customer's value is placed against: the breakpoints (score s needs a recency under
+  -- recency[s - 1], a frequency over frequency[s - 1], an amount over monetary[s - 1]) and the
+  -- grid's 25 cells in (r, fm) order, a missing cell null (the NOT NULL column refuses it).
+  SELECT b.recency[1] AS r2, b.recency[2] AS r3, b.recency[3] AS r4, b.recency[4] AS r5,
+         b.frequency[1] AS f2, b.frequency[2] AS f3, b.frequency[3] AS f4, b.frequency[4] AS f5,
+         b.monetary[1] AS m2, b.monetary[2] AS m3, b.monetary[3] AS m4, b.monetary[4] AS m5,
+         (SELECT array_agg(g.segment ORDER BY cell.r, cell.fm)
+          FROM (SELECT r, fm FROM generate_series(1, 5) AS r, generate_series(1, 5) AS fm) cell
+          LEFT JOIN rfm_segment_grid g ON g.rule_set = $3 AND g.r = cell.r AND g.fm = cell.fm)
+           AS grid
+  FROM breakpoints b
 ),
 computed AS MATERIALIZED (
   SELECT s.*, ((s.f + s.m + 1) / 2)::smallint AS fm,
-         -- a missing cell leaves it null, which the NOT NULL column refuses
-         CASE WHEN s.frequency IS NULL THEN 'PROSPECTS' ELSE g.segment END AS segment
+         CASE WHEN s.frequency IS NULL THEN 'PROSPECTS'
+              ELSE p.grid[(s.r - 1) * 5 + (s.f + s.m + 1) / 2] END AS segment
   FROM (
-    SELECT pc.*, rs.score AS r, fs.score AS f,
-           CASE WHEN pc.monetary > mb.m5 THEN 5 WHEN pc.monetary > mb.m4 THEN 4
-                WHEN pc.monetary > mb.m3 THEN 3 WHEN pc.monetary > mb.m2 THEN 2
+    SELECT pc.*,
+           CASE WHEN pc.frequency IS NOT NULL THEN (1 + (pc.recency_days < p.r2)::int
+             + (pc.recency_days < p.r3)::int + (pc.recency_days < p.r4)::int
+             + (pc.recency_days < p.r5)::int) END::smallint AS r,
+           CASE WHEN pc.frequency IS NOT NULL THEN (1 + (pc.frequency > p.f2)::int
+             + (pc.frequency > p.f3)::int + (pc.frequency > p.f4)::int
+             + (pc.frequency > p.f5)::int) END::smallint AS f,
+           CASE WHEN pc.monetary > p.m5 THEN 5 WHEN pc.monetary > p.m4 THEN 4
+                WHEN pc.monetary > p.m3 THEN 3 WHEN pc.monetary > p.m2 THEN 2
                 WHEN pc.frequency IS NOT NULL THEN 1 END::smallint AS m
-    FROM per_customer pc
-    CROSS JOIN money_breakpoints mb
-    LEFT JOIN recency_scores rs ON rs.value = pc.recency_days
-    LEFT JOIN frequency_scores fs ON fs.value = pc.frequency
+    FROM per_customer pc CROSS JOIN placement p
     WHERE NOT pc.is_gone
     OFFSET 0
   ) s
-  LEFT JOIN rfm_segment_grid g ON g.rule_set = $3 AND g.r = s.r AND g.fm = (s.f + s.m + 1) / 2
+  CROSS JOIN placement p
 ),
 compared AS (
   -- The new, the changed and the gone. Nothing compared moves with the clock: the next day's run

@@ -171,7 +171,7 @@ describe("customer_rfm on the shop's clock", () => {
     );
   });
 
-  it("a rescoring of an uninstalled or erased shop's customer reads and writes nothing", async () => {
+  it("a rescoring of an uninstalled or erased shop's customer reads and writes nothing, and one of a shop installed again after its erasure rescores", async () => {
     const customers = live("1", "2");
     const orders = customers.map((c, i) => paid(c.id, ago(i + 1)));
     const { shopId } = await seedRfmShop(customers, orders);
@@ -206,8 +206,12 @@ describe("customer_rfm on the shop's clock", () => {
       expect(await stored()).toEqual(before);
     }
 
-    // Installed again: the same call rescores the customer.
-    await query("UPDATE shops SET state = 'installed', redacted_at = NULL WHERE id = $1", [shopId]);
+    // Erased after an earlier uninstall, then installed again: in service, rescored.
+    await query(
+      `UPDATE shops SET state = 'installed', redacted_at = now() - interval '1 day',
+         installed_at = now() WHERE id = $1`,
+      [shopId],
+    );
     expect(await rescoreCustomer(pool, shopId, "1", NEXT_DAY)).toMatchObject({
       installed: true,
       written: true,

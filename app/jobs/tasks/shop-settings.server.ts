@@ -5,6 +5,7 @@
  * (`enqueueShopSettings`, app/lib/db/shops.server.ts).
  */
 import { pool } from "../../db.server.ts";
+import { SHOP_IN_SERVICE_SQL } from "../../lib/db/shops.server.ts";
 import { adminApiFor } from "../../lib/shopify/admin-api.server.ts";
 import { SHOP_SETTINGS, type ShopSettings } from "../../lib/shopify/graphql-operations.ts";
 import { defineTask } from "../define-task.server.ts";
@@ -22,7 +23,7 @@ function isTimeZone(zone: string): boolean {
 export const shopSettings = defineTask("shop.settings", async ({ shopId }, { logFields }) => {
   logFields.shopId = shopId;
   const { rows } = await pool.query<{ domain: string }>(
-    "SELECT domain FROM shops WHERE id = $1 AND state = 'installed' AND redacted_at IS NULL",
+    `SELECT domain FROM shops WHERE id = $1 AND ${SHOP_IN_SERVICE_SQL}`,
     [shopId],
   );
   const domain = rows[0]?.domain;

@@ -11,10 +11,13 @@ export interface ShopRow {
 }
 
 /**
- * A shop Recur works for: installed, and not erased by shop/redact. SQL over the shops table's own
- * columns, unqualified, for a WHERE clause or a select list.
+ * A shop Recur works for: installed, and not erased by shop/redact since it was installed (a shop
+ * erased after an earlier uninstall and installed again is in service: its redacted_at stays as
+ * the record that the request was honoured; the delivery tasks' `erased` is the same rule).
+ * SQL over the shops table's own columns, unqualified, for a WHERE clause or a select list.
  */
-export const SHOP_IN_SERVICE_SQL = "state = 'installed' AND redacted_at IS NULL";
+export const SHOP_IN_SERVICE_SQL =
+  "state = 'installed' AND (redacted_at IS NULL OR redacted_at < installed_at)";
 
 const SHOP_FIELDS = `id, domain, state, installed_at AS "installedAt", uninstalled_at AS "uninstalledAt"`;
 

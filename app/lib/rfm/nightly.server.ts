@@ -7,6 +7,7 @@
  * finished yet) are left to their first sync.
  */
 import type { Queryable } from "../../db.server.ts";
+import { SHOP_IN_SERVICE_SQL } from "../db/shops.server.ts";
 import { enqueueShopScoring } from "./jobs.server.ts";
 
 /** The shops whose local midnight fell after their last full run's as_of, at `now`. */
@@ -19,7 +20,7 @@ export async function shopsDueForNightlyScoring(db: Queryable, now: Date): Promi
      CROSS JOIN LATERAL (
        SELECT r.as_of FROM rfm_runs r WHERE r.shop_id = s.id ORDER BY r.id DESC LIMIT 1
      ) last_run
-     WHERE s.state = 'installed' AND s.redacted_at IS NULL
+     WHERE ${SHOP_IN_SERVICE_SQL}
        AND last_run.as_of < (date_trunc('day', $1::timestamptz AT TIME ZONE coalesce(z.name, 'UTC'))
                              AT TIME ZONE coalesce(z.name, 'UTC'))
      ORDER BY s.id`,

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import pg from "pg";
 import { startChild } from "../scripts/lib/stack.ts";
 import { purchasingSummary, restCustomer, restOrder } from "../tests/support/payloads.ts";
+import { DELIVERY_JOB_KEY_PREFIX } from "../app/lib/webhooks/topics.ts";
 import { productionEnv } from "./lib/app-env.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { peakRssMb, postgresCpuMs } from "./lib/processes.ts";
@@ -92,7 +93,8 @@ try {
   const baselineCpuMs = postgresCpu() - baselineCpuFrom;
   await noop.exited;
 
-  // Recur: recorded deliveries with their jobs, as the intake leaves them.
+  // Recur: recorded deliveries with their jobs, as the intake leaves them (the job keyed by the
+  // delivery, as the intake keys it).
   const batch = 2000;
   for (let start = 0; start < DELIVERIES; start += batch) {
     const items = Array.from({ length: Math.min(batch, DELIVERIES - start) }, (_, k) => ({
@@ -104,7 +106,7 @@ try {
          INSERT INTO webhook_deliveries (id, event_id, topic, shop_domain, api_version, triggered_at, payload)
          SELECT id, id, topic, $1, '2026-10', now(), payload::jsonb
          FROM unnest($2::text[], $3::text[], $4::text[]) AS t(id, topic, payload) RETURNING id, topic)
-       SELECT graphile_worker.add_jobs(array_agg(ROW(t.task, json_build_object('deliveryId', d.id), NULL, NULL, 10::smallint, d.id, NULL, NULL)::graphile_worker.job_spec))
+       SELECT graphile_worker.add_jobs(array_agg(ROW(t.task, json_build_object('deliveryId', d.id), NULL, NULL, 10::smallint, $6 || d.id, NULL, NULL)::graphile_worker.job_spec))
        FROM d JOIN unnest($2::text[], $5::text[]) AS t(id, task) ON t.id = d.id`,
       [
         SHOP,
@@ -112,6 +114,7 @@ try {
         items.map((i) => i.topic),
         items.map((i) => JSON.stringify(i.payload)),
         items.map((i) => i.task),
+        DELIVERY_JOB_KEY_PREFIX,
       ],
     );
   }

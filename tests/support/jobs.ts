@@ -20,8 +20,11 @@ export async function drainJobs({
   retryFailures = true,
   tasks,
   taskList: ownTasks,
+  concurrency = 4,
 }: {
   retryFailures?: boolean;
+  /** Jobs run at once (1: one after another, in the queue's order). */
+  concurrency?: number;
   tasks?: string[];
   /** Tasks of the caller's own instead of Recur's (the helper's own tests). */
   taskList?: TaskList;
@@ -35,7 +38,7 @@ export async function drainJobs({
     await runOnce({
       pgPool: pool,
       taskList: list,
-      concurrency: 4,
+      concurrency,
       noHandleSignals: true,
       logger: quietLogger,
       preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },

@@ -6,7 +6,8 @@
  * stored one is skipped; tag changes merge whatever their age, so they are never skipped.
  */
 import type { z } from "zod";
-import { customerLiveForRfm, enqueueCustomerRescoring } from "../../lib/rfm/jobs.server.ts";
+import { customersLiveForRfm, enqueueCustomerRescoring } from "../../lib/rfm/jobs.server.ts";
+import type { DeliveryOutcome } from "../../lib/db/delivery-status.server.ts";
 import { upsertCustomers } from "../../lib/db/guarded-upsert.server.ts";
 import type { CustomerRecord } from "../../lib/db/records.ts";
 import {
@@ -24,24 +25,47 @@ export function customerPartTask<T extends DeliveryTaskName>(
   return defineDeliveryTask(name, {
     schema,
     shop: "installed",
-    async process({ client, payload, shop, logFields }) {
-      // A profile can make a customer live for RFM (new, a placeholder filled, a deletion undone);
-      // one who is live already keeps their RFM row whatever the profile says (decision 058).
-      const liveBefore =
-        payload.profile && (await customerLiveForRfm(client, shop.id, payload.shopifyId));
-      const { written } = await upsertCustomers(client, shop.id, [payload]);
-      logFields.written = written.length > 0;
-      if (written.length > 0 && payload.profile && !liveBefore) {
-        await enqueueCustomerRescoring(client, shop.id, [payload.shopifyId]);
-      }
-      if (
-        written.length === 0 &&
-        !payload.tags &&
-        (await olderThanStored(client, "customers", shop.id, payload.shopifyId, versions(payload)))
-      ) {
-        return { status: "skipped", reason: OLDER_THAN_STORED };
-      }
-      return { status: "processed" };
+    batch: {
+      key: (customer) => customer.shopifyId,
+      async processMany({ client, payloads, shop, logFields }) {
+        // A profile can make a customer live for RFM (new, a placeholder filled, a deletion
+        // undone); one who is live already keeps their RFM row whatever the profile says
+        // (decision 058).
+        const profiles = payloads.filter((customer) => customer.profile);
+        const liveBefore = await customersLiveForRfm(
+          client,
+          shop.id,
+          profiles.map((customer) => customer.shopifyId),
+        );
+        const { written } = await upsertCustomers(client, shop.id, payloads);
+        logFields.written = Number(logFields.written ?? 0) + written.length;
+        const writtenIds = new Set(written);
+        await enqueueCustomerRescoring(
+          client,
+          shop.id,
+          profiles
+            .filter((customer) => writtenIds.has(customer.shopifyId))
+            .filter((customer) => !liveBefore.has(customer.shopifyId))
+            .map((customer) => customer.shopifyId),
+        );
+        const outcomes: DeliveryOutcome[] = [];
+        for (const customer of payloads) {
+          const stale =
+            !writtenIds.has(customer.shopifyId) &&
+            !customer.tags &&
+            (await olderThanStored(
+              client,
+              "customers",
+              shop.id,
+              customer.shopifyId,
+              versions(customer),
+            ));
+          outcomes.push(
+            stale ? { status: "skipped", reason: OLDER_THAN_STORED } : { status: "processed" },
+          );
+        }
+        return outcomes;
+      },
     },
   });
 }

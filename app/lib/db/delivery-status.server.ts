@@ -3,7 +3,12 @@ import pg from "pg";
 import { env } from "../../env.server.ts";
 import { withTransaction, type Queryable } from "../../db.server.ts";
 import { enqueueJob } from "../queue/enqueue.server.ts";
-import { deliveryJobKey, TOPIC_TASKS, taskForTopic } from "../webhooks/topics.ts";
+import {
+  DELIVERY_JOB_KEY_PREFIX,
+  deliveryJobKey,
+  TOPIC_TASKS,
+  taskForTopic,
+} from "../webhooks/topics.ts";
 import { parseExactJson } from "./exact-json.ts";
 
 const { escapeLiteral } = pg;
@@ -118,6 +123,73 @@ export function settleStatement(deliveryId: string, outcome: DeliveryOutcome): s
     escapeLiteral(outcome.status),
     outcome.status === "processed" ? "NULL" : escapeLiteral(outcome.reason),
   );
+}
+
+/**
+ * Settles several deliveries of one transaction in one statement (a batch: claimSiblings), as
+ * settleStatement settles one, to send with the COMMIT.
+ */
+export function settleManyStatement(outcomes: { id: string; outcome: DeliveryOutcome }[]): string {
+  const rows = outcomes.map(
+    ({ id, outcome }) =>
+      `(${escapeLiteral(id)}, ${escapeLiteral(outcome.status)}, ${
+        outcome.status === "processed" ? "NULL" : escapeLiteral(outcome.reason)
+      })`,
+  );
+  return `UPDATE webhook_deliveries d
+  SET status = v.status::delivery_status, attempts = d.attempts + 1, last_error = v.reason,
+    processed_at = now()
+  FROM (VALUES ${rows.join(", ")}) AS v(id, status, reason)
+  WHERE d.id = v.id`;
+}
+
+/**
+ * $1 shop domain, $2 topics, $3 the delivery whose job runs, $4 its event id, $5 how many. The
+ * candidates are locked (SKIP LOCKED: one another transaction holds is left to it); a twin of an
+ * event (another delivery of it processed, or in the batch, or the running delivery's own event)
+ * is left to its own job, where the one-processed-per-event rule is met one delivery at a time.
+ * The claimed deliveries' jobs are completed (deleted) here, in the caller's transaction; a job a
+ * worker holds is not (complete_jobs leaves locked jobs), and its delivery is not claimed.
+ */
+const CLAIM_SIBLINGS = `WITH candidates AS (
+    SELECT d.id, d.event_id FROM webhook_deliveries d
+    WHERE d.shop_domain = $1 AND d.status = 'received' AND d.topic = ANY($2::text[]) AND d.id <> $3
+    LIMIT $5
+    FOR UPDATE SKIP LOCKED
+  ),
+  claimable AS (
+    SELECT c.id FROM candidates c
+    WHERE c.event_id IS NULL OR (
+      c.event_id IS DISTINCT FROM $4::text
+      AND (SELECT count(*) FROM candidates o WHERE o.event_id = c.event_id) = 1
+      AND NOT EXISTS (SELECT FROM webhook_deliveries t
+                      WHERE t.shop_domain = $1 AND t.event_id = c.event_id AND t.status = 'processed'))
+  ),
+  claimed AS (
+    SELECT key FROM graphile_worker.complete_jobs(ARRAY(
+      SELECT j.id FROM graphile_worker.jobs j
+      WHERE j.key = ANY(ARRAY(SELECT '${DELIVERY_JOB_KEY_PREFIX}' || id FROM claimable))))
+  )
+  SELECT ${DELIVERY_FIELDS} FROM webhook_deliveries d
+  WHERE d.id = ANY(ARRAY(SELECT substr(key, ${DELIVERY_JOB_KEY_PREFIX.length + 1}) FROM claimed))`;
+
+/**
+ * Claims up to `limit` other deliveries of the running one's shop and task that are still to be
+ * processed, with their jobs, for the caller's transaction: its COMMIT settles them, its ROLLBACK
+ * gives them and their jobs back untouched (docs/decisions/081).
+ */
+export async function claimSiblings(
+  db: Queryable,
+  delivery: Pick<DeliveryRow, "id" | "eventId" | "shopDomain">,
+  topics: string[],
+  limit: number,
+): Promise<DeliveryRow[]> {
+  const { rows } = await db.query<Omit<DeliveryRow, "payload"> & { payload: string }>({
+    name: "claim-sibling-deliveries",
+    text: CLAIM_SIBLINGS,
+    values: [delivery.shopDomain, topics, delivery.id, delivery.eventId, limit],
+  });
+  return rows.map(({ payload, ...row }) => ({ ...row, payload: parseExactJson(payload) }));
 }
 
 /** Makes a delivery a dead letter and counts its attempt, in the caller's transaction. */

@@ -57,21 +57,25 @@ export async function enqueueCustomerRescoring(
   shopId: number,
   customerIds: (string | null | undefined)[],
 ): Promise<void> {
-  for (const customerId of new Set(customerIds)) {
-    if (!customerId) continue;
-    const payload = taskCatalog["rfm.rescore-customer"].parse({ shopId, customerId });
-    await db.query({
-      name: "rfm-queue-customer-rescoring",
-      text: "SELECT recur_queue_customer_rescoring($1, $2, $3, $4::json, $5)",
-      values: [
-        shopId,
-        customerId,
-        rescoringJobKey(shopId, customerId),
-        JSON.stringify(payload),
-        new Date(Date.now() + RESCORE_DELAY_MS),
-      ],
-    });
-  }
+  const customers = [...new Set(customerIds)].filter((id): id is string => Boolean(id));
+  if (customers.length === 0) return;
+  // One statement for every customer, in the order of their ids (the order their locks are taken).
+  customers.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  await db.query({
+    name: "rfm-queue-customer-rescorings",
+    text: `SELECT recur_queue_customer_rescoring($1, c.id, c.job_key, c.payload, $5)
+           FROM unnest($2::text[], $3::text[], $4::json[]) WITH ORDINALITY AS c(id, job_key, payload, n)
+           ORDER BY c.n`,
+    values: [
+      shopId,
+      customers,
+      customers.map((id) => rescoringJobKey(shopId, id)),
+      customers.map((customerId) =>
+        JSON.stringify(taskCatalog["rfm.rescore-customer"].parse({ shopId, customerId })),
+      ),
+      new Date(Date.now() + RESCORE_DELAY_MS),
+    ],
+  });
 }
 
 /** The job key of a customer's rescoring: one pending job per shop and customer. */
@@ -114,18 +118,23 @@ const RFM_ORDER_COLUMNS = RFM_ORDER_FIELDS.map((name) => {
   return column;
 });
 /**
- * $3, $4: the incoming value of the first field and whether the record carries it; and so on. A
- * field the record leaves out keeps its stored value (docs/decisions/019), as in the upsert.
+ * Per record (a row of the unnest): the incoming value of each field and whether the record carries
+ * it. A field the record leaves out keeps its stored value (docs/decisions/019), as in the upsert.
  */
 const incoming = RFM_ORDER_COLUMNS.map(
-  (c, i) => `CASE WHEN $${4 + 2 * i}::boolean THEN $${3 + 2 * i}::${c.type} ELSE ${c.name} END`,
+  (c, i) => `CASE WHEN i.sent_${i} THEN i.value_${i} ELSE o.${c.name} END`,
 );
-const ORDER_RFM_CHANGE = `SELECT customer_shopify_id::text AS customer,
-    (${incoming[0]})::text AS "customerAfter",
-    (deleted_at IS NOT NULL OR shopify_updated_at IS NULL
-      OR (${RFM_ORDER_FIELDS.join(", ")}) IS DISTINCT FROM (${incoming.join(", ")})) AS "rfmChanged"
-  FROM orders WHERE shop_id = $1 AND shopify_id = $2::numeric
-  FOR NO KEY UPDATE`;
+const ORDER_RFM_CHANGES = `SELECT o.shopify_id::text AS "shopifyId",
+    o.customer_shopify_id::text AS customer, (${incoming[0]})::text AS "customerAfter",
+    (o.deleted_at IS NOT NULL OR o.shopify_updated_at IS NULL
+      OR (${RFM_ORDER_FIELDS.map((name) => `o.${name}`).join(", ")})
+         IS DISTINCT FROM (${incoming.join(", ")})) AS "rfmChanged"
+  FROM unnest($2::numeric[], ${RFM_ORDER_COLUMNS.map((c, i) => `$${3 + 2 * i}::${c.type}[], $${4 + 2 * i}::boolean[]`).join(", ")})
+    AS i(id, ${RFM_ORDER_COLUMNS.map((_, i) => `value_${i}, sent_${i}`).join(", ")})
+  JOIN orders o ON o.shopify_id = i.id
+  WHERE o.shop_id = $1 AND o.shopify_id = ANY($2::numeric[])
+  ORDER BY o.shopify_id
+  FOR NO KEY UPDATE OF o`;
 
 export interface OrderRfmChange {
   /** The stored order's customer. */
@@ -137,47 +146,52 @@ export interface OrderRfmChange {
 }
 
 /**
- * Whether writing `record` would change what RFM reads of the stored order (its customer, whether
- * it is live, eligible, when it was placed, what it is worth), or undefined when no order is
- * stored. The row is locked as the guarded upsert locks it (FOR NO KEY UPDATE), so the answer is
- * about the version the upsert then replaces, whatever another transaction did in between. One
- * round trip, before the upsert; the caller asks only when the upsert wrote the record.
+ * Per record whose order is stored, by its Shopify id: whether writing it would change what RFM
+ * reads of the stored order (its customer, whether it is live, eligible, when it was placed, what
+ * it is worth). The rows are locked as the guarded upsert locks them (FOR NO KEY UPDATE), in the
+ * order of their ids, so the answer is about the versions the upsert then replaces, whatever
+ * another transaction did in between. One round trip for every record, before the upsert (whose
+ * records are of distinct orders); a record whose order is not stored has no entry.
  */
-export async function orderRfmChange(
+export async function orderRfmChanges(
   db: Queryable,
   shopId: number,
-  record: OrderRecord,
-): Promise<OrderRfmChange | undefined> {
-  const { rows } = await db.query<OrderRfmChange>({
-    name: "rfm-order-change",
-    text: ORDER_RFM_CHANGE,
+  records: OrderRecord[],
+): Promise<Map<string, OrderRfmChange>> {
+  const { rows } = await db.query<OrderRfmChange & { shopifyId: string }>({
+    name: "rfm-order-changes",
+    text: ORDER_RFM_CHANGES,
     values: [
       shopId,
-      record.shopifyId,
+      records.map((record) => record.shopifyId),
       ...RFM_ORDER_COLUMNS.flatMap((c) => {
-        const value = c.value(record);
-        return [value ?? null, value !== undefined];
+        const values = records.map((record) => c.value(record));
+        return [values.map((value) => value ?? null), values.map((value) => value !== undefined)];
       }),
     ],
   });
-  return rows[0];
+  return new Map(rows.map(({ shopifyId, ...change }) => [shopifyId, change]));
 }
 
 /**
- * Whether the stored customer is live for RFM (not deleted, not a placeholder, not erased), with
- * the row locked as the guarded upsert would lock it. A customer who is live already keeps their
- * RFM row whatever their profile says; one who becomes live needs one.
+ * The stored customers among `customerIds` who are live for RFM (not deleted, not a placeholder,
+ * not erased), with their rows locked as the guarded upsert would lock them, in the order of
+ * their ids. A customer who is live already keeps their RFM row whatever their profile says; one
+ * who becomes live needs one.
  */
-export async function customerLiveForRfm(
+export async function customersLiveForRfm(
   db: Queryable,
   shopId: number,
-  customerId: string,
-): Promise<boolean> {
-  const { rows } = await db.query<{ live: boolean }>({
-    name: "rfm-customer-live-locked",
-    text: `SELECT deleted_at IS NULL AND shopify_updated_at IS NOT NULL AND redacted_at IS NULL AS live
-           FROM customers WHERE shop_id = $1 AND shopify_id = $2::numeric FOR NO KEY UPDATE`,
-    values: [shopId, customerId],
+  customerIds: string[],
+): Promise<Set<string>> {
+  if (customerIds.length === 0) return new Set();
+  const { rows } = await db.query<{ id: string; live: boolean }>({
+    name: "rfm-customers-live-locked",
+    text: `SELECT shopify_id::text AS id,
+             deleted_at IS NULL AND shopify_updated_at IS NOT NULL AND redacted_at IS NULL AS live
+           FROM customers WHERE shop_id = $1 AND shopify_id = ANY($2::numeric[])
+           ORDER BY shopify_id FOR NO KEY UPDATE`,
+    values: [shopId, customerIds],
   });
-  return rows[0]?.live ?? false;
+  return new Set(rows.filter((row) => row.live).map((row) => row.id));
 }

@@ -66,6 +66,8 @@ type DeliveryTaskOptions<S extends z.ZodType, R extends ShopRule> = {
       ) => Promise<DeliveryOutcome>;
     }
   | {
+      /** Batches are of an installed shop's deliveries. */
+      shop: "installed";
       /**
        * The task's work as set-based statements over several deliveries (docs/decisions/081): the
        * running delivery's job claims others of its shop and task still to be processed
@@ -232,6 +234,7 @@ async function handle<S extends z.ZodType, R extends ShopRule>(
       : `${delivery.shopDomain} has not installed Recur`;
     return items.map(() => ({ status: "ignored", reason }));
   }
+  // A batched task's shop rule is "installed" (its type says so): past the check above, its shop is.
   if ("batch" in options) return inRounds(client, shop!, items, options.batch, logFields);
   return [
     await options.process({

@@ -18,13 +18,17 @@ import { act, load, type PageBody } from "./admin-helpers.ts";
 let app: AppServer;
 let a: { domain: string; shopId: number };
 let b: { domain: string; shopId: number };
+// More prospects than a page holds: their list in money or recency order walks the primary key.
+let c: { domain: string; shopId: number };
 
 beforeAll(async () => {
   app = await startAppServer({ "/webhooks": webhooks });
   a = await seedInstalledShop({ shop: "segments-a", customers: 40, orders: 120, seed: 3 });
   b = await seedInstalledShop({ shop: "segments-b", customers: 8, orders: 20, seed: 4 });
+  c = await seedInstalledShop({ shop: "segments-c", customers: 130, orders: 10, seed: 5 });
   await requestSync(pool, a.shopId, "full");
   await requestSync(pool, b.shopId, "full");
+  await requestSync(pool, c.shopId, "full");
   await settleSyncs();
   await drainJobs();
 });
@@ -201,6 +205,34 @@ describe("a segment's customer list", () => {
         page.body.page.rows.map((row) => row.id),
         search,
       ).toEqual(own.map((row) => row.id));
+    }
+  });
+
+  it("pages through the prospects in money and recency order, which is their ids' order (they have neither)", async () => {
+    for (const [search, order] of [
+      ["", "s.customer_shopify_id DESC"],
+      ["sort=monetary&direction=asc", "s.customer_shopify_id ASC"],
+      ["sort=recency&direction=asc", "s.customer_shopify_id ASC"],
+      ["sort=recency&direction=desc", "s.customer_shopify_id DESC"],
+    ] as const) {
+      const own = await ownSegment(c.shopId, "PROSPECTS", order);
+      expect(own.length, search).toBeGreaterThan(2 * 50);
+      const seen: string[] = [];
+      let after: string | null = null;
+      do {
+        const query = new URLSearchParams(search);
+        if (after) query.set("after", after);
+        const page: { status: number; body: PageBody<ListRow> } = await load<PageBody<ListRow>>(
+          segmentList,
+          c.domain,
+          `/app/segments/PROSPECTS?${query}`,
+          { segment: "PROSPECTS" },
+        );
+        expect(page.status, search).toBe(200);
+        seen.push(...page.body.page.rows.map((row) => row.id));
+        after = page.body.page.next;
+      } while (after && seen.length <= own.length);
+      expect(seen, search).toEqual(own.map((row) => row.id));
     }
   });
 

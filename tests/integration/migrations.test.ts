@@ -26,6 +26,9 @@ const ONLY_IN_MIGRATIONS = [
   // A live order with a customer is one Shopify described (docs/decisions/076).
   `constraint orders orders_live_with_customer_described CHECK (((shopify_updated_at IS NOT NULL) OR (deleted_at IS NOT NULL) OR (customer_shopify_id IS NULL)))`,
   `index CREATE INDEX customers_rfm_live_idx ON public.customers USING btree (shop_id, shopify_id) WHERE ((deleted_at IS NULL) AND (shopify_updated_at IS NOT NULL) AND (redacted_at IS NULL))`,
+  // Leaner RFM indexes (docs/decisions/082): scored customers only, and moves only.
+  `index CREATE INDEX customer_rfm_segment_monetary_idx ON public.customer_rfm_scores USING btree (shop_id, segment, monetary, customer_shopify_id) WHERE (monetary IS NOT NULL)`,
+  `index CREATE INDEX rfm_segment_changes_moves_idx ON public.rfm_segment_changes USING btree (shop_id, changed_at) WHERE (from_segment IS NOT NULL)`,
   // The view customer_rfm over customer_rfm_scores (decision 060): its columns.
   `column customer_rfm.as_of timestamp with time zone(6) nullable=YES default=-`,
   `column customer_rfm.customer_shopify_id numeric(20,0) nullable=YES default=-`,

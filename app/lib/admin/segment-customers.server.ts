@@ -26,6 +26,21 @@ export const SEGMENT_CUSTOMER_SORTS = {
 
 export type SegmentCustomerSort = keyof typeof SEGMENT_CUSTOMER_SORTS;
 
+/**
+ * The sort a segment's list walks. A scored customer always has money and recency, so a scored
+ * segment's list has no range without them to read; a prospect has neither, so the prospects' list
+ * in money or recency order is in the order of its ties, the customer's id, and walks the scores'
+ * primary key (the money index holds scored customers only, docs/decisions/082).
+ */
+function segmentSort(segment: Segment, name: SegmentCustomerSort) {
+  const sort = SEGMENT_CUSTOMER_SORTS[name];
+  if (!sort.column.startsWith("s.")) return sort;
+  if (segment === "PROSPECTS") {
+    return { column: "s.customer_shopify_id", columnType: "numeric", nullable: false } as const;
+  }
+  return { ...sort, nullable: false } as const;
+}
+
 /** The list's query string; by default the customers who spent most come first. */
 export const segmentCustomerListSchema = sortedListSchema(
   Object.keys(SEGMENT_CUSTOMER_SORTS) as [SegmentCustomerSort, ...SegmentCustomerSort[]],
@@ -74,7 +89,7 @@ export async function listSegmentCustomers(
   const words = parseSearchText(input.q);
   const patterns = words?.map((word) => `$${params.push(containsPattern(word))}`);
   const together = words ? wordsTogether(shopId, words) : undefined;
-  const sort = SEGMENT_CUSTOMER_SORTS[input.sort];
+  const sort = segmentSort(segment, input.sort);
   return searchedPage(db, {
     table: "customers",
     page: (db, source) =>
@@ -91,9 +106,10 @@ export async function listSegmentCustomers(
         ],
         params,
         ...sort,
-        // The money sort walks customer_rfm_scores' (shop, segment, monetary, id) index; recency,
-        // derived on the shop's clock (docs/decisions/060), is sorted within the segment; the
-        // customer sorts walk the customers' own indexes, as the customer list does.
+        // The money sort walks customer_rfm_scores' (shop, segment, monetary, id) index of scored
+        // customers, and the prospects' its primary key (segmentSort); recency, derived on the
+        // shop's clock (docs/decisions/060), is sorted within the segment; the customer sorts walk
+        // the customers' own indexes, as the customer list does.
         id: sort.column.startsWith("s.") ? "s.customer_shopify_id" : "c.shopify_id",
         idType: "numeric(20, 0)",
         direction: input.direction as Direction,

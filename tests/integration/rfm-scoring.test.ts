@@ -214,6 +214,24 @@ describe("full RFM scoring (rule set v1)", () => {
     ).toEqual(updatedAt);
   });
 
+  it("rewrites a customer whose values changed within their segment, and records no move", async () => {
+    // A single customer scores 1, 1, 1 whatever they spend: a refund changes their money, not their
+    // segment.
+    const { shopId, orderIds } = await seedRfmShop(live("1"), [paid("1", 5, "50.00")]);
+    expect(await score(shopId)).toMatchObject({ rowsWritten: 1, segmentChanges: 1 });
+    const refunded = orderRecord(orderIds[0]!, paid("1", 5, "20.00"), "2026-10-31T00:00:00Z");
+    await upsertOrders(pool, shopId, [refunded]);
+    const result = await score(shopId);
+    expect(result).toMatchObject({ rowsWritten: 1, segmentChanges: 0 });
+    expect((await rfmRows(shopId)).get("1")).toMatchObject({
+      monetary: "20.0000",
+      segment: "DORMANT",
+    });
+    expect(await segmentChanges(shopId)).toEqual([
+      { customer: "1", from: null, to: "DORMANT", rule_set: "v1" },
+    ]);
+  });
+
   it("drops the row of a deleted customer and keeps their history", async () => {
     const { shopId } = await seedRfmShop(live("1", "2"), [paid("1", 1)]);
     await score(shopId);

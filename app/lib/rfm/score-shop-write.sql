@@ -6,7 +6,12 @@
 --
 -- $1 shop id, $2 as_of (timestamptz), $3 rule set ('v1').
 -- The caller holds the shop's RFM lock.
-WITH inserted AS (
+WITH rest AS MATERIALIZED (
+  -- Every row but the new ones, read once for the update, the delete and the run: on most days a
+  -- few, and a first run's 1,000,000 new rows are scanned for them once instead of three times.
+  SELECT * FROM rfm_scoring WHERE kind <> 'new'
+),
+inserted AS (
   -- A plain insert: 'new' rows had no stored row in this transaction's first statement, and none
   -- can have been inserted since, as only a full run or a rescoring inserts and both hold the
   -- shop's RFM lock (deletions are the only other writes). A conflict would be a defect: it fails
@@ -17,43 +22,46 @@ WITH inserted AS (
          $3, now()
   FROM rfm_scoring
   WHERE kind = 'new'
-  -- In customer order, so that the primary key (and the changes' per-customer index below) grow
-  -- at one end instead of at six: the first statement's ranges come back interleaved (a first
-  -- run's writing took 1.4 s less, of 11-12 s, at 1,000,000 customers: docs/decisions/079).
+  -- In customer order, so that the primary key (and the changes' primary key below) grow at one
+  -- end instead of at six: the first statement's ranges come back interleaved (a first run's
+  -- writing took 1.4 s less, of 11-12 s, at 1,000,000 customers: docs/decisions/079).
   ORDER BY customer
-  RETURNING 1
+  RETURNING customer_shopify_id AS customer, segment
 ),
 updated AS (
   UPDATE customer_rfm_scores AS existing SET
     as_of = $2::timestamptz, last_order_at = ch.last_at, frequency = ch.frequency,
     monetary = ch.monetary, r = ch.r, f = ch.f, m = ch.m, fm = ch.fm, segment = ch.segment,
     rule_set = $3, updated_at = now()
-  FROM rfm_scoring ch
+  FROM rest ch
   WHERE existing.shop_id = $1 AND existing.customer_shopify_id = ch.customer
     AND ch.kind = 'changed'
     -- the changed rows by their key (few on most days), not a hash of every stored row
-    AND existing.customer_shopify_id = ANY ((SELECT array_agg(customer) FROM rfm_scoring
+    AND existing.customer_shopify_id = ANY ((SELECT array_agg(customer) FROM rest
                                              WHERE kind = 'changed')::numeric[])
-  RETURNING 1
+  RETURNING existing.customer_shopify_id AS customer, ch.previous_segment, existing.segment
 ),
 removed AS (
   -- Customers deleted, redacted or gone: their rows leave (their history stays).
   DELETE FROM customer_rfm_scores AS gone
-  USING rfm_scoring ch
+  USING rest ch
   WHERE gone.shop_id = $1 AND gone.customer_shopify_id = ch.customer AND ch.kind = 'gone'
   RETURNING 1
 ),
 changes AS (
+  -- A first placement for every inserted row, a move for every rewritten row whose segment moved:
+  -- read from the rows just written (the inserted ones come back in the insert's customer order),
+  -- not from a second scan and sort of the temporary table (docs/decisions/084).
   INSERT INTO rfm_segment_changes (shop_id, customer_shopify_id, from_segment, to_segment,
     changed_at, rule_set)
-  SELECT $1, customer, previous_segment, segment, $2::timestamptz, $3
-  FROM rfm_scoring
-  WHERE kind = 'new' OR (kind = 'changed' AND previous_segment IS DISTINCT FROM segment)
-  ORDER BY customer
+  SELECT $1, customer, NULL, segment, $2::timestamptz, $3 FROM inserted
+  UNION ALL
+  SELECT $1, customer, previous_segment, segment, $2::timestamptz, $3 FROM updated
+  WHERE previous_segment IS DISTINCT FROM segment
   RETURNING 1
 ),
 run AS (
-  SELECT * FROM rfm_scoring WHERE kind = 'run'
+  SELECT * FROM rest WHERE kind = 'run'
 ),
 sizes AS (
   -- Every segment of the rule set, empty ones as 0, on the day of as_of in the shop's time zone

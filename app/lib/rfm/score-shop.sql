@@ -36,7 +36,8 @@ WITH per_customer AS MATERIALIZED (
 -- counted from the worst, and a customer's score is 1 plus the breakpoints their value beats: the
 -- same score as least(5, 1 + floor(5 * w / N)), found without ranking the customers.
 -- Recency and frequency take few distinct values (days, order counts): counted per value.
-recency_counts AS (
+recency_counts AS MATERIALIZED (
+  -- (Read once: the breakpoints below read it once per score.)
   SELECT recency_days AS value, count(*) AS customers
   FROM per_customer WHERE frequency IS NOT NULL GROUP BY recency_days
 ),
@@ -58,14 +59,19 @@ frequency_values AS (
   FROM frequency_counts
 ),
 thresholds AS (
-  SELECT s, ((s - 1) * n + 4) / 5 AS k
+  SELECT s, ((s - 1) * n + 4) / 5 AS k, n
   FROM generate_series(2, 5) AS s, total
   WHERE total.n > 0
 ),
 -- Money takes about as many values as there are customers: its k-th smallest values from one
--- sort of the amounts alone (not of the customers' rows).
+-- sort of the amounts alone (not of the customers' rows), by percentile_disc, which returns the
+-- value at position ceil(fraction * n) of the sorted amounts: the fraction (k - 0.5) / n puts
+-- that position at exactly k, however the fraction rounds (an error under half a position). No
+-- array of every amount is built (decision 085).
 money AS (
-  SELECT array_agg(monetary ORDER BY monetary) AS ascending
+  SELECT percentile_disc((SELECT array_agg(((t.k - 0.5) / t.n)::float8 ORDER BY t.s)
+                                   FROM thresholds t))
+           WITHIN GROUP (ORDER BY monetary) AS kth
   FROM per_customer WHERE frequency IS NOT NULL
 ),
 breakpoints AS (
@@ -77,8 +83,7 @@ breakpoints AS (
     coalesce((SELECT array_agg((SELECT max(fv.value) FROM frequency_values fv
                                 WHERE fv.worse < t.k) ORDER BY t.s)
               FROM thresholds t), '{}') AS frequency,
-    coalesce((SELECT array_agg(money.ascending[t.k] ORDER BY t.s) FROM thresholds t, money),
-             '{}') AS monetary
+    coalesce((SELECT kth FROM money), '{}') AS monetary
 ),
 placement AS (
   -- What a customer's value is placed against: the breakpoints (score s needs a recency under
@@ -109,25 +114,23 @@ computed AS MATERIALIZED (
                 WHEN pc.monetary > p.m3 THEN 3 WHEN pc.monetary > p.m2 THEN 2
                 WHEN pc.frequency IS NOT NULL THEN 1 END::smallint AS m
     FROM per_customer pc CROSS JOIN placement p
-    WHERE NOT pc.is_gone
     OFFSET 0
   ) s
   CROSS JOIN placement p
 ),
 compared AS (
-  -- The new, the changed and the gone. Nothing compared moves with the clock: the next day's run
-  -- rewrites only the rows whose scores or values moved.
-  SELECT CASE WHEN is_new THEN 'new' ELSE 'changed' END AS kind, customer, last_at, frequency,
-         monetary, r, f, m, fm, segment, previous_segment
+  -- The new, the changed and the gone, in one scan (a gone row has no values: no scores, and the
+  -- segment it is given above is not kept). Nothing compared moves with the clock: the next
+  -- day's run rewrites only the rows whose scores or values moved.
+  SELECT CASE WHEN is_gone THEN 'gone' WHEN is_new THEN 'new' ELSE 'changed' END AS kind,
+         customer, last_at, frequency, monetary, r, f, m, fm,
+         CASE WHEN NOT is_gone THEN segment END AS segment, previous_segment
   FROM computed
-  WHERE is_new
+  WHERE is_gone
+     OR is_new
      OR stored_differs
      OR (stored_r, stored_f, stored_m, stored_fm, previous_segment)
         IS DISTINCT FROM (r, f, m, fm, segment)
-  UNION ALL
-  SELECT 'gone', customer, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, previous_segment
-  FROM per_customer
-  WHERE is_gone
 ),
 -- The prospects that per_customer left out (unchanged, decision 078) are counted here: every live
 -- customer who is not scored is a prospect (the live customers from customers_rfm_live_idx, in

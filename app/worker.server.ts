@@ -14,6 +14,7 @@ import {
   type Heartbeat,
 } from "./lib/queue/heartbeat.server.ts";
 import { releaseStoppedWorker } from "./lib/queue/maintenance.server.ts";
+import { registerWorkerPool } from "./lib/queue/wake.server.ts";
 import { logger } from "./logger.server.ts";
 import { heapLimitMb } from "./worker-heap.server.ts";
 
@@ -162,6 +163,9 @@ async function startPool(options: WorkerOptions): Promise<Pool> {
   events.on("pool:fatalError", ({ error }) => fatal(error));
   events.on("pool:create", ({ workerPool }) => {
     started.workerId = workerPool.id;
+    // Jobs this process queues for later wake this pool when they fall due (wake.server.ts).
+    const unregister = registerWorkerPool(workerPool);
+    events.once("pool:release", unregister);
     heartbeats.push(
       startHeartbeat(pool, workerPool.id, heartbeatIntervalMs(env.WORKER_STALE_AFTER_SECONDS)),
     );

@@ -8,6 +8,7 @@ import { ORDER_TRAVELLING } from "../db/guarded-upsert/columns.ts";
 import type { OrderRecord } from "../db/records.ts";
 import { taskCatalog } from "../queue/catalog.ts";
 import { enqueueJob } from "../queue/enqueue.server.ts";
+import { wakeWorkerWhenDue } from "../queue/wake.server.ts";
 
 export function enqueueShopScoring(db: Queryable, shopId: number) {
   return enqueueJob(db, "rfm.score-shop", { shopId }, { jobKey: `rfm-score-shop:${shopId}` });
@@ -61,6 +62,7 @@ export async function enqueueCustomerRescoring(
   if (customers.length === 0) return;
   // One statement for every customer, in the order of their ids (the order their locks are taken).
   customers.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  const runAt = new Date(Date.now() + RESCORE_DELAY_MS);
   await db.query({
     name: "rfm-queue-customer-rescorings",
     text: `SELECT recur_queue_customer_rescoring($1, c.id, c.job_key, c.payload, $5)
@@ -73,9 +75,11 @@ export async function enqueueCustomerRescoring(
       customers.map((customerId) =>
         JSON.stringify(taskCatalog["rfm.rescore-customer"].parse({ shopId, customerId })),
       ),
-      new Date(Date.now() + RESCORE_DELAY_MS),
+      runAt,
     ],
   });
+  // Not due yet, so no worker is told of it: this process's pool looks for it when it is due.
+  wakeWorkerWhenDue(runAt);
 }
 
 /** The job key of a customer's rescoring: one pending job per shop and customer. */

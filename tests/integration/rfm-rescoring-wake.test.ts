@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pool } from "../../app/db.server.ts";
+import { enqueueJob } from "../../app/lib/queue/enqueue.server.ts";
 import * as webhooks from "../../app/routes/webhooks.ts";
 import { startWorker, type RunningWorker } from "../../app/worker.server.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
@@ -17,11 +19,11 @@ afterAll(() => app.close());
 /** Longer than the test may take: a job found only by the worker's poll is not found in time. */
 const POLL_INTERVAL_MS = 120_000;
 
-describe("a customer's rescoring in a running worker", () => {
+describe("a job due later, in a running worker", () => {
   let worker: RunningWorker | undefined;
   afterAll(() => worker?.stop());
 
-  it("runs when it falls due, without waiting for the worker's next poll", async () => {
+  it("a customer's rescoring runs when it falls due, without waiting for the worker's next poll", async () => {
     const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
     // Five customers with one order each, 100 to 20 days ago, scored by a full run.
     const { shopId } = await seedRfmShop(
@@ -71,5 +73,27 @@ describe("a customer's rescoring in a running worker", () => {
       { timeoutMs: 20_000 },
     );
     expect(row).toMatchObject({ recencyDays: 0, frequency: 2, segment: "CHAMPIONS" });
+  });
+
+  it("any job queued with a time to run (here a shop's full scoring) runs when it falls due", async () => {
+    const { shopId } = await seedRfmShop([{ id: "1", live: true }], []);
+    worker ??= await startWorker({ schedule: false, pollInterval: POLL_INTERVAL_MS });
+    const runs = async () =>
+      Number(
+        (
+          await query<{ n: string }>("SELECT count(*) AS n FROM rfm_runs WHERE shop_id = $1", [
+            shopId,
+          ])
+        )[0]!.n,
+      );
+    expect(await runs()).toBe(0);
+    await enqueueJob(pool, "rfm.score-shop", { shopId }, { runAt: new Date(Date.now() + 500) });
+    await waitFor(
+      "the shop's full scoring",
+      async () => ((await runs()) === 1 ? true : undefined),
+      {
+        timeoutMs: 20_000,
+      },
+    );
   });
 });

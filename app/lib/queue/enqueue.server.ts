@@ -4,6 +4,7 @@
  */
 import type { Queryable } from "../../db.server.ts";
 import { taskCatalog, type TaskName, type TaskPayload } from "./catalog.ts";
+import { wakeWorkerWhenDue } from "./wake.server.ts";
 
 export interface EnqueueOptions {
   /** graphile-worker job key: at most one pending job per key. */
@@ -47,5 +48,7 @@ export async function enqueueJob<T extends TaskName>(
       options.jobKeyMode ?? null,
     ],
   );
+  // A job due later is told to no worker when queued: this process's pool looks for it when due.
+  if (options.runAt) wakeWorkerWhenDue(options.runAt);
   return { id: rows[0]!.id };
 }

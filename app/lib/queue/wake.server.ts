@@ -2,9 +2,11 @@
  * Wakes this process's worker pool when a job it queued for later falls due (docs/decisions/086).
  *
  * graphile-worker learns of a new job by LISTEN/NOTIFY at the moment it is queued. A job queued to
- * run later, such as a customer's rescoring 500 ms after their order (app/lib/rfm/jobs.server.ts),
- * is not due at that moment, so it is found only by the pool's next poll: up to `pollInterval`
- * (2 s) after it fell due. The process that queued it knows when it falls due, and nudges its
+ * run later is not due at that moment, so it is found only by the pool's next poll: up to
+ * `pollInterval` (2 s) after it fell due. Such jobs are a customer's rescoring, 500 ms after their
+ * order (app/lib/rfm/jobs.server.ts), and a sync's next poll of its bulk operation
+ * (app/lib/sync/sync.server.ts); every job queued with a `runAt` (enqueue.server.ts) asks for a
+ * wake. The process that queued it knows when it falls due, and nudges its
  * own pool then (`WorkerPool.nudge`, graphile-worker's way to make a pool look for jobs at once).
  * The poll is still there for the jobs whose transaction commits after their wake, and for jobs
  * queued by other processes.
